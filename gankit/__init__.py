@@ -1,0 +1,45 @@
+"""gankit: GANs and the optimizers that train them, in Jupyter.
+
+Importing gankit selects Keras' JAX backend when ``KERAS_BACKEND`` is unset.
+
+>>> import gankit as gk
+>>> gk.backend_name()
+'jax'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_FIX = (
+    "gankit needs Keras' JAX backend. Set it before anything imports keras: "
+    "`import os; os.environ['KERAS_BACKEND'] = 'jax'` at the top of the notebook "
+    "(or `export KERAS_BACKEND=jax` in the shell), then restart the kernel."
+)
+
+
+def _select_jax_backend() -> None:
+    if "keras" in sys.modules:
+        import keras
+
+        found = keras.backend.backend()
+        if found != "jax":
+            raise ImportError(f"Keras was already imported with the {found!r} backend. {_FIX}")
+        return
+    wanted = os.environ.setdefault("KERAS_BACKEND", "jax")
+    if wanted != "jax":
+        raise ImportError(f"KERAS_BACKEND is set to {wanted!r}. {_FIX}")
+
+
+_select_jax_backend()
+
+
+def backend_name() -> str:
+    """The Keras backend gankit runs on (always ``'jax'``)."""
+    import keras
+
+    return keras.backend.backend()
+
+
+__version__ = "0.1.0"
