@@ -43,3 +43,18 @@ def backend_name() -> str:
 
 
 __version__ = "0.1.0"
+
+from gankit import analysis, dynamics, games, optimizers, reg, schemes, surfaces  # noqa: E402
+from gankit.dynamics import simulate  # noqa: E402
+
+__all__ = [
+    "analysis",
+    "backend_name",
+    "dynamics",
+    "games",
+    "optimizers",
+    "reg",
+    "schemes",
+    "simulate",
+    "surfaces",
+]

@@ -1,0 +1,273 @@
+"""Two-player games: x minimises ``loss_x``, y minimises ``loss_y``.
+
+A zero-sum game has ``loss_y = -loss_x``: x minimises ``f(x, y)``, y maximises it.
+Players' parameters are flat vectors (sizes ``n_x`` and ``n_y``); a point of the game
+is their concatenation ``z = [x, y]``. One-player surfaces (:mod:`gankit.surfaces`)
+are the case ``n_y == 0``.
+
+Every game is a JAX pytree whose numbers (a matrix, a penalty weight) are traced
+leaves, so changing them does not recompile a simulation.
+
+>>> import gankit as gk
+>>> game = gk.games.Bilinear()
+>>> [float(g[0]) for g in game.grads(*game.split([1.0, 0.5]))]
+[0.5, -1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gankit import _checks, _pytree
+from gankit import reg as _reg
+
+Array = jax.Array
+
+
+class Game:
+    """Base class: subclasses define ``n_x``, ``n_y``, ``loss_x`` and ``loss_y``."""
+
+    n_x: int
+    n_y: int
+
+    @property
+    def dim(self) -> int:
+        """Length of a point ``z = [x, y]``."""
+        return self.n_x + self.n_y
+
+    @property
+    def equilibrium(self) -> np.ndarray | None:
+        """A known equilibrium (or minimum) as a point, or None."""
+        return None
+
+    def loss_x(self, x: Array, y: Array) -> Array:
+        raise NotImplementedError
+
+    def loss_y(self, x: Array, y: Array) -> Array:
+        raise NotImplementedError
+
+    def value(self, x: Array, y: Array) -> Array:
+        """The value the maximiser maximises, ``-loss_y`` (``f`` for a zero-sum game)."""
+        return -self.loss_y(x, y)
+
+    def grad_x(self, x: Array, y: Array) -> Array:
+        """Gradient of x's own loss with respect to x."""
+        return jax.grad(self.loss_x, 0)(x, y)
+
+    def grad_y(self, x: Array, y: Array) -> Array:
+        """Gradient of y's own loss with respect to y."""
+        return jax.grad(self.loss_y, 1)(x, y)
+
+    def grads(self, x: Array, y: Array) -> tuple[Array, Array]:
+        """Both players' gradients: the descent field ``g(z)``; gradient flow is ``-g``."""
+        return self.grad_x(x, y), self.grad_y(x, y)
+
+    def split(self, z) -> tuple[Array, Array]:
+        """Split a point (or a batch of points) into the players' parameters."""
+        z = jnp.asarray(z, jnp.float32)
+        return z[..., : self.n_x], z[..., self.n_x :]
+
+
+class Bilinear(Game):
+    """``f(x, y) = x^T A y``; x minimises, y maximises. Equilibrium at 0.
+
+    Plain simultaneous gradient steps spiral out of this game for every step size,
+    which makes it the standard test for the fixes (extragradient, optimism, ...).
+
+    >>> import gankit as gk
+    >>> gk.games.Bilinear([[1.0, 0.0], [0.0, 2.0]]).dim
+    4
+    """
+
+    def __init__(self, A=None) -> None:
+        matrix = np.ones((1, 1)) if A is None else np.asarray(A, dtype=np.float64)
+        if matrix.ndim != 2 or 0 in matrix.shape or not np.all(np.isfinite(matrix)):
+            raise ValueError(f"A must be a finite 2-D matrix (n_x, n_y), got {A!r}")
+        self.A = jnp.asarray(matrix, jnp.float32)
+
+    @property
+    def n_x(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def n_y(self) -> int:
+        return self.A.shape[1]
+
+    @property
+    def equilibrium(self) -> np.ndarray:
+        return np.zeros(self.dim, np.float32)
+
+    def f(self, x: Array, y: Array) -> Array:
+        return x @ self.A @ y
+
+    def loss_x(self, x: Array, y: Array) -> Array:
+        return self.f(x, y)
+
+    def loss_y(self, x: Array, y: Array) -> Array:
+        return -self.f(x, y)
+
+    def __repr__(self) -> str:
+        return f"Bilinear(A={np.asarray(self.A).tolist()})"
+
+
+_pytree.register(Bilinear, ["A"])
+
+LOSSES = ("gan", "nsgan", "wgan", "hinge")
+
+# Probabilists' Gauss-Hermite rule: E[h(eps)], eps ~ N(0, 1), exact for polynomials of
+# degree < 2 * 32 and accurate for the smooth losses here; keeps instance noise exact
+# and deterministic instead of sampled.
+_HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
+_HERMITE_WEIGHTS = _HERMITE_WEIGHTS / np.sqrt(2 * np.pi)
+
+
+class DiracGAN(Game):
+    """The smallest GAN (Mescheder et al. 2018): data at 0, generator at ``theta``.
+
+    The discriminator is ``D(t) = psi * t``. The generator's parameter ``theta`` is x
+    (it minimises its loss); the discriminator's ``psi`` is y. The unique equilibrium
+    is ``(theta, psi) = (0, 0)``.
+
+    Losses: ``"gan"`` (minimax, saturating generator loss), ``"nsgan"``
+    (non-saturating generator loss), ``"wgan"``, ``"hinge"``. ``reg`` is None or one
+    or more of :mod:`gankit.reg`, evaluated in closed form (instance noise by exact
+    Gauss-Hermite quadrature).
+
+    >>> import gankit as gk
+    >>> game = gk.games.DiracGAN("gan", reg=gk.reg.R1(1.0))
+    >>> [round(float(v), 3) for v in gk.analysis.eigenvalues(game, [0.0, 0.0]).real]
+    [-0.5, -0.5]
+    """
+
+    n_x = 1
+    n_y = 1
+
+    def __init__(self, loss: str = "gan", reg=None) -> None:
+        self.loss = _checks.choice("loss", loss, LOSSES)
+        self.reg = _reg.as_tuple(reg)
+        if any(isinstance(r, _reg.LabelSmoothing) for r in self.reg) and loss not in (
+            "gan",
+            "nsgan",
+        ):
+            raise ValueError(
+                f"reg=LabelSmoothing needs loss 'gan' or 'nsgan' (a classifier), got {loss!r}"
+            )
+
+    @property
+    def equilibrium(self) -> np.ndarray:
+        return np.zeros(2, np.float32)
+
+    def _noise(self) -> tuple[Array, Array]:
+        sigma = sum((r.sigma for r in self.reg if isinstance(r, _reg.InstanceNoise)), 0.0)
+        if not any(isinstance(r, _reg.InstanceNoise) for r in self.reg):
+            return jnp.zeros(1), jnp.ones(1)
+        return sigma * jnp.asarray(_HERMITE_NODES, jnp.float32), jnp.asarray(
+            _HERMITE_WEIGHTS, jnp.float32
+        )
+
+    def _real_label(self) -> Array | float:
+        for r in self.reg:
+            if isinstance(r, _reg.LabelSmoothing):
+                return r.real_label
+        return 1.0
+
+    def loss_y(self, x: Array, y: Array) -> Array:
+        theta, psi = x[0], y[0]
+        eps, w = self._noise()
+        d_real, d_fake = psi * eps, psi * (theta + eps)
+        if self.loss in ("gan", "nsgan"):
+            s = self._real_label()
+            real = s * jax.nn.softplus(-d_real) + (1 - s) * jax.nn.softplus(d_real)
+            fake = jax.nn.softplus(d_fake)
+        elif self.loss == "wgan":
+            real, fake = -d_real, d_fake
+        else:
+            real, fake = jax.nn.relu(1 - d_real), jax.nn.relu(1 + d_fake)
+        loss = jnp.sum(w * real) + jnp.sum(w * fake)
+        for r in self.reg:  # grad_t D(t) = psi everywhere
+            if isinstance(r, _reg.R1 | _reg.R2):
+                loss = loss + 0.5 * r.gamma * psi**2
+            elif isinstance(r, _reg.GradientPenalty):
+                loss = loss + r.gamma * (jnp.abs(psi) - r.target) ** 2
+        return loss
+
+    def loss_x(self, x: Array, y: Array) -> Array:
+        theta, psi = x[0], y[0]
+        eps, w = self._noise()
+        d_fake = psi * (theta + eps)
+        if self.loss == "gan":
+            per = -jax.nn.softplus(d_fake)  # log(1 - sigmoid(D)), minimised
+        elif self.loss == "nsgan":
+            per = jax.nn.softplus(-d_fake)  # -log sigmoid(D)
+        else:
+            per = -d_fake
+        return jnp.sum(w * per)
+
+    def __repr__(self) -> str:
+        reg = "None" if not self.reg else ", ".join(map(repr, self.reg))
+        return f"DiracGAN(loss={self.loss!r}, reg={reg})"
+
+
+_pytree.register(DiracGAN, ["reg"], ["loss"])
+
+
+class FunctionGame(Game):
+    """A zero-sum game from a JAX-traceable ``f(x, y)``: x minimises, y maximises."""
+
+    def __init__(
+        self,
+        f: Callable,
+        n_x: int = 1,
+        n_y: int = 1,
+        equilibrium=None,
+    ) -> None:
+        if not callable(f):
+            raise ValueError(f"f must be a callable f(x, y), got {f!r}")
+        self.f_user = f
+        self.n_x = _checks.count("n_x", n_x)
+        self.n_y = _checks.count("n_y", n_y)
+        self._equilibrium = (
+            None
+            if equilibrium is None
+            else tuple(np.asarray(equilibrium, np.float32).reshape(-1).tolist())
+        )
+        if self._equilibrium is not None and len(self._equilibrium) != self.dim:
+            raise ValueError(f"equilibrium must have {self.dim} numbers, got {equilibrium!r}")
+
+    @property
+    def equilibrium(self) -> np.ndarray | None:
+        return None if self._equilibrium is None else np.asarray(self._equilibrium, np.float32)
+
+    def f(self, x: Array, y: Array) -> Array:
+        a = x[0] if self.n_x == 1 else x
+        b = y[0] if self.n_y == 1 else y
+        return jnp.asarray(self.f_user(a, b), jnp.float32).reshape(())
+
+    def loss_x(self, x: Array, y: Array) -> Array:
+        return self.f(x, y)
+
+    def loss_y(self, x: Array, y: Array) -> Array:
+        return -self.f(x, y)
+
+    def __repr__(self) -> str:
+        return f"from_function({getattr(self.f_user, '__name__', self.f_user)})"
+
+
+_pytree.register(FunctionGame, [], ["f_user", "n_x", "n_y", "_equilibrium"])
+
+
+def from_function(f: Callable, n_x: int = 1, n_y: int = 1, equilibrium=None) -> FunctionGame:
+    """A zero-sum game ``min_x max_y f(x, y)`` from any JAX-traceable function.
+
+    With one parameter per player (the default) ``f`` receives two scalars.
+
+    >>> import gankit as gk
+    >>> game = gk.games.from_function(lambda x, y: x * y + 0.1 * x**2, equilibrium=(0, 0))
+    >>> gk.simulate(game, gk.schemes.extragradient(0.2), steps=300).shape
+    (301, 2)
+    """
+    return FunctionGame(f, n_x, n_y, equilibrium)
