@@ -42,15 +42,29 @@ def backend_name() -> str:
     return keras.backend.backend()
 
 
+def fast_mode() -> bool:
+    """True when ``GANKIT_FAST`` is set (not empty or "0"): lessons and tests shrink work.
+
+    Fast mode changes sizes (steps, samples), never what a lesson asserts.
+    """
+    return os.environ.get("GANKIT_FAST", "") not in ("", "0")
+
+
 __version__ = "0.1.0"
 
 from gankit import analysis, dynamics, games, optimizers, reg, schemes, surfaces  # noqa: E402
 from gankit.dynamics import simulate  # noqa: E402
 
+# -- data and metrics (add imports below this line) --
+# -- GAN building blocks and toy lab (add imports below this line) --
+# -- MNIST (add imports below this line) --
+# -- widgets (add imports below this line) --
+
 __all__ = [
     "analysis",
     "backend_name",
     "dynamics",
+    "fast_mode",
     "games",
     "optimizers",
     "reg",
