@@ -59,6 +59,7 @@ from gankit.dynamics import simulate  # noqa: E402
 # -- GAN building blocks and toy lab (add imports below this line) --
 # -- MNIST (add imports below this line) --
 # -- widgets (add imports below this line) --
+from gankit import widgets  # noqa: E402
 
 __all__ = [
     "analysis",
@@ -71,4 +72,5 @@ __all__ = [
     "schemes",
     "simulate",
     "surfaces",
+    "widgets",
 ]

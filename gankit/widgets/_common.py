@@ -1,0 +1,311 @@
+"""Helpers every panel shares: the container, the error box, colours, views and clipping.
+
+A panel is a thin view: it turns slider values into numbers, asks the core
+(:func:`gankit.simulate`, :mod:`gankit.analysis`) for arrays, and assigns them to bqplot
+marks it built once. What is common to all panels lives here, so each panel module
+holds only its own layout and its own callback.
+
+* :func:`panel` wraps a panel's widgets in a ``VBox`` carrying the CSS classes
+  ``gankit-panel`` and ``gankit-<name>`` (the browser tests find panels by them).
+* :class:`ErrorBox` is the ``ipywidgets.Output`` inside the panel where callback errors
+  go (JupyterLab shows a callback's exception nowhere else); :meth:`ErrorBox.guard`
+  wraps a callback.
+* :data:`PALETTE` / :func:`colour`: one colour per optimizer or scheme, in a fixed order.
+* :class:`View`: the fixed plot window; :func:`scales` builds bqplot scales that never
+  autoscale, so a diverged run can not blow an axis up to 1e30.
+* :func:`clip_path`: a trajectory cut where it diverged or left the view, with the exit
+  point on the border and the step where it was cut, for drawing and labelling.
+* :func:`value_grid`: a 2-D game's value on a grid, for heatmaps.
+* :func:`html_table`: the readout tables.
+
+>>> import numpy as np
+>>> from gankit.widgets import _common
+>>> view = _common.View(-1, 1, -1, 1)
+>>> cut = _common.clip_path(np.array([[0.0, 0.0], [0.5, 0.0], [2.0, 0.0]]), view)
+>>> cut.x.tolist(), cut.cut_at, cut.reason
+([0.0, 0.5, 1.0], 2, 'left the view')
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import bqplot
+import ipywidgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gankit import _checks
+
+#: Colour-blind-safe qualitative palette (Okabe & Ito), in the order runs are listed.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+#: Colour scheme for value heatmaps (a sequential bqplot/d3 scheme).
+HEAT_SCHEME = "viridis"
+
+
+def colour(index: int) -> str:
+    """The palette colour of the ``index``-th run (wraps around).
+
+    >>> from gankit.widgets._common import colour
+    >>> colour(0), colour(8)
+    ('#0072B2', '#0072B2')
+    """
+    return PALETTE[int(index) % len(PALETTE)]
+
+
+# -- the panel container and its error box --------------------------------------------
+
+
+def panel(name: str, *children: ipywidgets.Widget) -> ipywidgets.VBox:
+    """The panel's outer box, with CSS classes ``gankit-panel`` and ``gankit-<name>``.
+
+    >>> import ipywidgets
+    >>> from gankit.widgets._common import panel
+    >>> box = panel("race", ipywidgets.Label("hi"))
+    >>> box._dom_classes
+    ('gankit-panel', 'gankit-race')
+    """
+    if not isinstance(name, str) or not name.replace("-", "").isalnum() or name != name.lower():
+        raise ValueError(f"name must be a lower-case word (letters, digits, '-'), got {name!r}")
+    box = ipywidgets.VBox(list(children))
+    box.add_class("gankit-panel")
+    box.add_class(f"gankit-{name}")
+    return box
+
+
+class ErrorBox:
+    """An ``ipywidgets.Output`` that shows a callback's exception inside the panel.
+
+    Callbacks run by a widget event have nowhere to print a traceback in JupyterLab, so
+    a panel wraps each in :meth:`guard`: an exception is shown in ``widget`` (and kept in
+    ``last_error``) instead of vanishing; the next successful call clears it. Works
+    without a browser or kernel (it writes the Output's ``outputs`` directly).
+
+    >>> from gankit.widgets._common import ErrorBox
+    >>> box = ErrorBox()
+    >>> @box.guard
+    ... def bad(change=None):
+    ...     raise ValueError("learning_rate must be positive")
+    >>> bad()
+    >>> type(box.last_error).__name__, "learning_rate" in box.text
+    ('ValueError', True)
+    """
+
+    def __init__(self) -> None:
+        self.widget = ipywidgets.Output()
+        self.widget.add_class("gankit-errors")
+        self.last_error: BaseException | None = None
+
+    @property
+    def text(self) -> str:
+        """What the box shows now (empty when the last call succeeded)."""
+        return "".join(o.get("text", "") for o in self.widget.outputs)
+
+    def show(self, error: BaseException) -> None:
+        """Display ``error`` (with its traceback) in the box."""
+        self.last_error = error
+        lines = traceback.format_exception(type(error), error, error.__traceback__)
+        self.widget.outputs = ({"output_type": "stream", "name": "stderr", "text": "".join(lines)},)
+
+    def clear(self) -> None:
+        """Empty the box."""
+        self.last_error = None
+        if self.widget.outputs:
+            self.widget.outputs = ()
+
+    def guard(self, callback: Callable) -> Callable:
+        """Wrap ``callback`` so its exceptions land in the box; it returns None then."""
+
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = callback(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - shown to the user, not swallowed
+                self.show(error)
+                return None
+            self.clear()
+            return result
+
+        return guarded
+
+
+# -- the fixed view --------------------------------------------------------------------
+
+
+class View(NamedTuple):
+    """The plot window ``[x_min, x_max] x [y_min, y_max]``; scales never leave it."""
+
+    x_min: float
+    x_max: float
+    y_min: float
+    y_max: float
+
+    @classmethod
+    def make(cls, view: Any) -> View:
+        """A View from four numbers, with a ValueError naming ``view`` if they are bad.
+
+        >>> from gankit.widgets._common import View
+        >>> View.make((-2, 2, -1, 3))
+        View(x_min=-2.0, x_max=2.0, y_min=-1.0, y_max=3.0)
+        """
+        try:
+            numbers = [float(v) for v in view]
+        except (TypeError, ValueError):
+            numbers = []
+        if (
+            len(numbers) != 4
+            or not np.all(np.isfinite(numbers))
+            or numbers[0] >= numbers[1]
+            or numbers[2] >= numbers[3]
+        ):
+            raise ValueError(
+                f"view must be four finite numbers (x_min, x_max, y_min, y_max) with "
+                f"x_min < x_max and y_min < y_max, got {view!r}"
+            )
+        return cls(*numbers)
+
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        """Which rows of ``points`` (``(..., 2)``) lie inside the window (borders included)."""
+        p = np.asarray(points, np.float64)
+        return (
+            (p[..., 0] >= self.x_min)
+            & (p[..., 0] <= self.x_max)
+            & (p[..., 1] >= self.y_min)
+            & (p[..., 1] <= self.y_max)
+        )
+
+
+def scales(view: View) -> tuple[bqplot.LinearScale, bqplot.LinearScale]:
+    """Linear x and y scales pinned to ``view`` (no autoscaling on new data).
+
+    >>> from gankit.widgets._common import View, scales
+    >>> sx, sy = scales(View(-1, 1, -2, 2))
+    >>> sx.min, sy.max
+    (-1.0, 2.0)
+    """
+    view = View.make(view)
+    return (
+        bqplot.LinearScale(min=view.x_min, max=view.x_max, allow_padding=False),
+        bqplot.LinearScale(min=view.y_min, max=view.y_max, allow_padding=False),
+    )
+
+
+# -- clipping a trajectory for drawing ------------------------------------------------
+
+
+class Clipped(NamedTuple):
+    """A path ready to draw: ``x``, ``y`` and where (``cut_at``, ``reason``) it was cut.
+
+    ``cut_at`` is the step (row index of the trajectory) that diverged or first lay
+    outside the view, or -1 when the whole path is drawn; ``reason`` is
+    ``"diverged"``, ``"left the view"`` or ``""``.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    cut_at: int
+    reason: str
+
+
+def _exit_point(inside: np.ndarray, outside: np.ndarray, view: View) -> np.ndarray:
+    """Where the segment from ``inside`` to ``outside`` crosses the border of ``view``."""
+    d = outside - inside
+    t = 1.0
+    for axis, (lo, hi) in enumerate(((view.x_min, view.x_max), (view.y_min, view.y_max))):
+        if d[axis] > 0 and outside[axis] > hi:
+            t = min(t, (hi - inside[axis]) / d[axis])
+        elif d[axis] < 0 and outside[axis] < lo:
+            t = min(t, (lo - inside[axis]) / d[axis])
+    return inside + max(t, 0.0) * d
+
+
+def clip_path(points: Any, view: Any, diverged_at: int = -1) -> Clipped:
+    """Cut a 2-D path where it diverged or left ``view``, for drawing.
+
+    ``points`` is ``(steps + 1, 2)`` (a :class:`gankit.dynamics.Trajectory` row set, or
+    two chosen coordinates of one). The path is kept up to its last row inside the view
+    before the first that is not, and ends on the border where it crossed; a
+    ``diverged_at`` step (from ``traj.diverged_at``) cuts it there too. A start outside
+    the view gives an empty path cut at 0.
+
+    >>> import numpy as np
+    >>> from gankit.widgets._common import View, clip_path
+    >>> pts = np.array([[0.0, 0.0], [0.1, 0.0], [0.2, 0.0], [0.3, 0.0]])
+    >>> c = clip_path(pts, View(-1, 1, -1, 1), diverged_at=2)
+    >>> c.x.tolist(), c.cut_at, c.reason
+    ([0.0, 0.1], 2, 'diverged')
+    """
+    view = View.make(view)
+    p = np.asarray(points, np.float64)
+    if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
+        raise ValueError(f"points must have shape (n, 2) with n >= 1, got shape {p.shape}")
+    diverged_at = int(diverged_at)
+    n = len(p) if diverged_at < 0 else min(diverged_at, len(p))
+    good = np.isfinite(p[:n]).all(axis=1) & view.contains(p[:n])
+    bad = np.flatnonzero(~good)
+    if len(bad) == 0:
+        if n == len(p):
+            return Clipped(p[:, 0], p[:, 1], -1, "")
+        return Clipped(p[:n, 0], p[:n, 1], n, "diverged")
+    k = int(bad[0])
+    kept = p[:k]
+    if k > 0 and np.isfinite(p[k]).all():
+        kept = np.vstack([kept, _exit_point(p[k - 1], p[k], view)])
+    return Clipped(kept[:, 0], kept[:, 1], k, "left the view")
+
+
+# -- grids and tables ---------------------------------------------------------------
+
+
+def value_grid(game: Any, view: Any, n: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``game.value`` on an ``n x n`` grid over ``view``, for a heatmap.
+
+    Works for any game whose point has two numbers (a surface, or a two-player game
+    with one parameter each). Returns ``(xs, ys, values)`` with ``values[i, j]`` at
+    ``(xs[j], ys[i])`` (rows are y), as bqplot's ``HeatMap`` wants.
+
+    >>> import gankit as gk
+    >>> from gankit.widgets._common import value_grid
+    >>> xs, ys, v = value_grid(gk.games.Bilinear(), (-1, 1, -1, 1), n=3)
+    >>> (v + 0.0).tolist()
+    [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]]
+    """
+    view = View.make(view)
+    n = _checks.count("n", n, minimum=2)
+    if getattr(game, "dim", None) != 2:
+        raise ValueError(f"game must have a 2-number point (dim == 2), got {game!r}")
+    xs = np.linspace(view.x_min, view.x_max, n)
+    ys = np.linspace(view.y_min, view.y_max, n)
+    gx, gy = np.meshgrid(xs, ys)
+    points = jnp.asarray(np.stack([gx.ravel(), gy.ravel()], axis=1), jnp.float32)
+    values = jax.vmap(lambda z: game.value(*game.split(z)))(points)
+    return xs, ys, np.asarray(values, np.float64).reshape(n, n)
+
+
+def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A small HTML table (cells escaped) for a panel's readout ``HTML`` widget.
+
+    >>> from gankit.widgets._common import html_table
+    >>> html_table(["a"], [["<1>"]])
+    '<table class="gankit-readout"><tr><th>a</th></tr><tr><td>&lt;1&gt;</td></tr></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f'<table class="gankit-readout"><tr>{head}</tr>{body}</table>'
