@@ -16,10 +16,21 @@ True
 from __future__ import annotations
 
 from gankit.widgets import _common
+from gankit.widgets.race import OPTIMIZERS, SURFACES, OptimizerRace
 
 # -- part A panels (add imports above this line) --
 # -- part B panels (add imports below this line) --
+# isort: split
+from gankit.widgets.game import GameTrajectories
+from gankit.widgets.stability import StabilityMap
+from gankit.widgets.surface import MinimaxSurface
 
 __all__ = [
+    "GameTrajectories",
+    "MinimaxSurface",
+    "StabilityMap",
+    "OPTIMIZERS",
+    "SURFACES",
+    "OptimizerRace",
     "_common",
 ]
