@@ -46,15 +46,16 @@ def jacobian(game: Game, point: Any) -> np.ndarray:
         gx, gy = game.grads(*game.split(z))
         return -jnp.concatenate([gx, gy])
 
-    return np.asarray(jax.jacfwd(flow)(jnp.asarray(z)), np.float64)
+    return np.asarray(jax.jacfwd(flow)(jnp.asarray(z)), np.float64) + 0.0  # no -0.0
 
 
 def eigenvalues(game: Game, point: Any) -> np.ndarray:
     """Eigenvalues of :func:`jacobian` (complex), sorted by imaginary part.
 
     >>> import gankit as gk
-    >>> gk.analysis.eigenvalues(gk.games.DiracGAN("gan"), [0, 0]).tolist()
-    [-0.5j, 0.5j]
+    >>> values = gk.analysis.eigenvalues(gk.games.DiracGAN("gan"), [0, 0])
+    >>> values.real.round(6).tolist(), values.imag.round(6).tolist()
+    ([0.0, 0.0], [-0.5, 0.5])
     """
     values = np.linalg.eigvals(jacobian(game, point))
     return values[np.lexsort((values.real, values.imag))]

@@ -136,7 +136,7 @@ def simulate(
             f"unknown number(s) {sorted(unknown)} for {scheme!r}; allowed: {sorted(scheme.hyper)}"
         )
     numbers = {k: schemes.check_hyper(k, v) for k, v in hyper.items()}
-    numbers = {k: numbers.get(k, np.float32(v)) for k, v in scheme.hyper.items()}
+    numbers = {k: np.asarray(numbers.get(k, v), np.float32) for k, v in scheme.hyper.items()}
     try:
         batch = np.broadcast_shapes(start.shape[:-1], *(v.shape for v in numbers.values()))
     except ValueError:

@@ -32,7 +32,7 @@ class HeavyBall(keras.optimizers.Optimizer):
     >>> import gankit as gk
     >>> traj = gk.simulate(gk.games.Bilinear(),
     ...                    gk.schemes.alternating(gk.optimizers.HeavyBall(0.3, -0.5)),
-    ...                    steps=400)
+    ...                    steps=1000)
     >>> bool(abs(traj[-1]).max() < 1e-3)
     True
     """

@@ -48,9 +48,11 @@ def _empty(params: Any) -> bool:
 
 
 def check_hyper(name: str, value: Any) -> np.ndarray:
-    """``value`` as a float32 array, or a ValueError naming ``name`` and what is allowed."""
+    """``value`` as a float array, or a ValueError naming ``name`` and what is allowed."""
     base = name.rsplit(".", 1)[-1]
     try:
+        if np.asarray(value).dtype == bool:
+            raise TypeError
         arr = np.asarray(value, np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
@@ -69,7 +71,7 @@ def check_hyper(name: str, value: Any) -> np.ndarray:
         ok, allowed = rules[base]
         if not np.all(ok(arr)):
             raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}")
-    return arr.astype(np.float32)
+    return arr
 
 
 class Scheme:

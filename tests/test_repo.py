@@ -1,0 +1,31 @@
+"""The repository keeps its promises: README's commands are the ones CI runs."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    head = text.split("\n## ", 1)[0]  # the commands come before the first section
+    return [line.strip() for line in head.splitlines() if line.startswith("python3 -m venv")]
+
+
+def test_readme_opens_with_the_two_commands():
+    lab, tests = _readme_commands()
+    assert lab.endswith("jupyter lab lessons/")
+    assert "pytest --nbval" in tests
+
+
+def test_ci_runs_exactly_the_readme_test_command_in_fast_mode():
+    ci = (ROOT / ".ci" / "run").read_text()
+    _, tests = _readme_commands()
+    assert tests in ci.splitlines()
+    assert "export GANKIT_FAST=1" in ci
+    assert "rm -rf .venv" in ci.split(tests)[0]
+
+
+def test_every_lesson_is_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for lesson in sorted((ROOT / "lessons").glob("*.ipynb")):
+        assert f"lessons/{lesson.name}" in readme, f"{lesson.name} missing from README"
