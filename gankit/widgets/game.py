@@ -1,0 +1,534 @@
+"""Game trajectories: several update schemes racing on one two-player game.
+
+The plane is the game's point ``(x, y)``: x (the generator, the minimiser) across, y
+(the discriminator, the maximiser) up. Grey arrows are the gradient flow ``-g(z)``;
+the star is the equilibrium; each scheme's path starts at the black dot (drag it, or
+click the plot). Everything drawn comes from the core: :func:`gankit.simulate` for the
+paths, :func:`gankit.widgets.stability.spectral_radii` (the batched form of
+:func:`gankit.analysis.spectral_radius`) for the readout, ``game.grads`` for the arrows.
+
+Each path is simulated for ``max_steps`` once per change of a number; the ``steps``
+slider only chooses how much of it is drawn and judged, so no slider recompiles.
+
+>>> import gankit as gk
+>>> panel = gk.widgets.GameTrajectories("bilinear", learning_rate=0.2)
+>>> panel.verdicts["simultaneous"].startswith("diverges")
+True
+>>> panel.verdicts["extragradient"]
+'converges'
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import bqplot
+import ipywidgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+import traitlets
+
+from gankit import _checks, dynamics, games
+from gankit import reg as _reg
+from gankit.widgets import _common
+from gankit.widgets.stability import (
+    RANGES,
+    SCHEME_NAMES,
+    build_scheme,
+    scheme_numbers,
+    spectral_radii,
+)
+
+GAMES = ("bilinear", "dirac")
+REGULARIZERS: dict[str, Callable[[float], Any] | None] = {
+    "none": None,
+    "R1": _reg.R1,
+    "R2": _reg.R2,
+    "gradient penalty": lambda w: _reg.GradientPenalty(w, 1.0),
+    "instance noise": _reg.InstanceNoise,
+}
+
+
+def make_game(name: str, loss: str = "gan", reg: str = "none", weight: float = 1.0) -> games.Game:
+    """The panel's game by name: ``"bilinear"`` (``x * y``) or ``"dirac"`` (Dirac-GAN).
+
+    ``loss`` and ``reg`` (one of :data:`REGULARIZERS`, with strength ``weight``: gamma,
+    or sigma for instance noise) apply to the Dirac-GAN.
+
+    >>> from gankit.widgets.game import make_game
+    >>> make_game("dirac", "wgan", "R1", 0.5)
+    DiracGAN(loss='wgan', reg=R1(gamma=0.5))
+    """
+    name = _checks.choice("game", name, GAMES)
+    _checks.choice("loss", loss, games.LOSSES)
+    build = REGULARIZERS[_checks.choice("reg", reg, tuple(REGULARIZERS))]
+    weight = _checks.non_negative("weight", weight)
+    if name == "bilinear":
+        return games.Bilinear()
+    return games.DiracGAN(loss, reg=None if build is None else build(weight))
+
+
+# -- a transparent layer that turns a click into data coordinates ------------------------
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """Encode an ``(h, w, 4)`` uint8 array as PNG bytes (no imaging library needed)."""
+    h, w, _ = rgba.shape
+    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+_CLEAR_PNG = _png(np.zeros((1, 1, 4), np.uint8))
+
+
+def click_layer(
+    view: _common.View,
+    sx: bqplot.Scale,
+    sy: bqplot.Scale,
+    on_click: Callable[[float, float], None],
+) -> bqplot.Image:
+    """A transparent bqplot ``Image`` over the whole view that reports clicks.
+
+    bqplot's ``Image`` mark sends a click as data coordinates (``click_x``,
+    ``click_y``); other marks send no position. Put the layer below the marks that
+    should stay clickable; ``on_click(x, y)`` gets the point.
+    """
+    layer = bqplot.Image(
+        image=ipywidgets.Image(value=_CLEAR_PNG, format="png"),
+        x=[view.x_min, view.x_max],
+        y=[view.y_min, view.y_max],
+        scales={"x": sx, "y": sy},
+    )
+
+    def handler(_mark: Any, content: dict) -> None:
+        data = content.get("data") or {}
+        if "click_x" in data and "click_y" in data:
+            on_click(float(data["click_x"]), float(data["click_y"]))
+
+    layer.on_element_click(handler)
+    return layer
+
+
+def as_game(game: Any) -> tuple[str, games.Game]:
+    """``(dropdown name, game)`` for a name or a 2-D gankit game (a user's one is "custom")."""
+    if isinstance(game, str):
+        return _checks.choice("game", game, GAMES), make_game(game)
+    if not isinstance(game, games.Game) or game.dim != 2:
+        raise ValueError(
+            f"game must be one of {GAMES} or a gankit game with one number per player "
+            f"(dim == 2, e.g. gk.games.from_function(f)), got {game!r}"
+        )
+    return "custom", game
+
+
+# -- the field and the verdicts -------------------------------------------------------
+
+
+@jax.jit
+def _flow(game: games.Game, points: jax.Array) -> jax.Array:
+    """The gradient flow ``-g(z)`` at each row of ``points``."""
+    return jax.vmap(lambda z: -jnp.concatenate(game.grads(*game.split(z))))(points)
+
+
+def verdict(
+    traj: np.ndarray, steps: int, diverged_at: int, cut: _common.Clipped, equilibrium: Any
+) -> str:
+    """Converges, cycles or diverges (and at which step), judged on the first ``steps``.
+
+    A run diverges when it blew up (``diverged_at``) or left the view; otherwise the
+    envelope of its distance to the equilibrium (of its step length, when none is
+    known) over the last quarter is compared with the second quarter: shrinking is
+    "converges", growing is "diverges (slowly)", neither is "cycles".
+    """
+    if 0 <= diverged_at <= steps:
+        return f"diverges (blew up at step {diverged_at})"
+    if 0 <= cut.cut_at <= steps:
+        return f"diverges (left the view at step {cut.cut_at})"
+    rows = np.asarray(traj[: steps + 1], np.float64)
+    if equilibrium is not None:
+        size = np.linalg.norm(rows - np.asarray(equilibrium, np.float64), axis=1)
+    else:
+        size = np.linalg.norm(np.diff(rows, axis=0), axis=1)
+    n = len(size)
+    if n < 8:
+        return "too few steps"
+    early = size[n // 4 : n // 2].max()
+    late = size[3 * n // 4 :].max()
+    if late < 1e-6 or late < 1e-4 * max(size[0], 1e-12):
+        return "converges"
+    rate = (late / max(early, 1e-30)) ** (1.0 / (n // 2))
+    if rate < 1 - 2e-4:
+        return "converges"
+    if rate > 1 + 2e-4:
+        return "diverges (slowly)"
+    return "cycles"
+
+
+class GameTrajectories(traitlets.HasTraits):
+    """Several update schemes on one two-player game, drawn live in the plane.
+
+    ``game`` is ``"bilinear"``, ``"dirac"`` (choose its loss and regulariser in the
+    panel) or any 2-D gankit game (``gk.games.from_function(f, equilibrium=...)``).
+    ``schemes`` picks from :data:`~gankit.widgets.stability.SCHEME_NAMES`. Sliders:
+    learning rate (all schemes), momentum (negative momentum), gamma (consensus), lam
+    (SGA), steps (how much of each ``max_steps`` path is drawn). The readout gives each
+    scheme's spectral radius at the equilibrium and its verdict.
+
+    >>> import gankit as gk
+    >>> panel = gk.widgets.GameTrajectories(schemes=["simultaneous", "extragradient"])
+    >>> panel.start = (0.5, 0.5)
+    >>> [round(float(v), 2) for v in (panel.lines["extragradient"].x[0],
+    ...                              panel.lines["extragradient"].y[0])]
+    [0.5, 0.5]
+    """
+
+    game = traitlets.Instance(games.Game)
+    start = traitlets.Tuple(traitlets.Float(), traitlets.Float())
+
+    def __init__(
+        self,
+        game: Any = "bilinear",
+        *,
+        schemes: Sequence[str] = SCHEME_NAMES,
+        loss: str = "gan",
+        reg: str = "none",
+        reg_weight: float = 1.0,
+        learning_rate: float = 0.1,
+        momentum: float = -0.5,
+        gamma: float = 1.0,
+        lam: float = 1.0,
+        steps: int | None = None,
+        max_steps: int = 500,
+        start: Any = (1.0, 0.5),
+        view: Any = (-2.0, 2.0, -2.0, 2.0),
+        arrows: int = 15,
+    ) -> None:
+        super().__init__()
+        name, first_game = as_game(game)
+        if isinstance(schemes, str) or not schemes:
+            raise ValueError(f"schemes must be a non-empty list from {SCHEME_NAMES}")
+        self.names = tuple(_checks.choice("schemes", s, SCHEME_NAMES) for s in schemes)
+        if len(set(self.names)) != len(self.names):
+            raise ValueError(f"schemes must not repeat a name, got {list(schemes)!r}")
+        self.max_steps = _checks.count("max_steps", max_steps, minimum=8)
+        steps = self.max_steps if steps is None else _checks.count("steps", steps)
+        if steps > self.max_steps:
+            raise ValueError(f"steps must be <= max_steps ({self.max_steps}), got {steps}")
+        self.view = _common.View.make(view)
+        arrows = _checks.count("arrows", arrows, minimum=2)
+        point = np.asarray(start, np.float64)
+        if point.shape != (2,) or not np.all(np.isfinite(point)):
+            raise ValueError(f"start must be two finite numbers (x, y), got {start!r}")
+        self._custom = first_game if name == "custom" else None
+
+        self.errors = _common.ErrorBox()
+        self.game_name = ipywidgets.Dropdown(
+            options=(("custom",) if self._custom is not None else ()) + GAMES,
+            value=name,
+            description="game",
+        )
+        self.loss = ipywidgets.Dropdown(options=games.LOSSES, value=loss, description="loss")
+        self.reg = ipywidgets.Dropdown(
+            options=tuple(REGULARIZERS), value=reg, description="regulariser"
+        )
+        self.reg_weight = ipywidgets.FloatSlider(
+            value=reg_weight, min=0.0, max=3.0, step=0.05, description="reg weight"
+        )
+        lo, hi = RANGES["learning_rate"]
+        self.learning_rate = ipywidgets.FloatSlider(
+            value=learning_rate, min=lo, max=hi, step=0.01, description="learning rate"
+        )
+        self.momentum = ipywidgets.FloatSlider(
+            value=momentum, min=-0.9, max=0.9, step=0.05, description="momentum"
+        )
+        self.gamma = ipywidgets.FloatSlider(
+            value=gamma, min=0.0, max=3.0, step=0.05, description="gamma"
+        )
+        self.lam = ipywidgets.FloatSlider(value=lam, min=0.0, max=3.0, step=0.05, description="lam")
+        self.steps = ipywidgets.IntSlider(
+            value=steps, min=1, max=self.max_steps, description="steps"
+        )
+        for slider in (self.learning_rate, self.momentum, self.gamma, self.lam, self.reg_weight):
+            if not slider.min <= slider.value <= slider.max:
+                raise ValueError(
+                    f"{slider.description.replace(' ', '_')} must be in "
+                    f"[{slider.min}, {slider.max}], got {slider.value!r}"
+                )
+
+        sx, sy = _common.scales(self.view)
+        self._sx, self._sy = sx, sy
+        gx, gy = np.meshgrid(
+            np.linspace(self.view.x_min, self.view.x_max, arrows + 2)[1:-1],
+            np.linspace(self.view.y_min, self.view.y_max, arrows + 2)[1:-1],
+        )
+        self._grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+        self.field = bqplot.Scatter(
+            x=self._grid[:, 0],
+            y=self._grid[:, 1],
+            marker="arrow",
+            rotation=np.zeros(len(self._grid)),
+            size=np.ones(len(self._grid)),
+            scales={
+                "x": sx,
+                "y": sy,
+                "rotation": bqplot.LinearScale(min=0, max=180),
+                "size": bqplot.LinearScale(min=0, max=1),
+            },
+            default_size=90,
+            colors=["#9a9a9a"],
+            default_opacities=[0.8],
+        )
+        self.clicks = click_layer(self.view, sx, sy, self._on_click)
+        self.equilibrium = bqplot.Scatter(
+            x=[],
+            y=[],
+            marker="diamond",
+            default_size=140,
+            colors=["#000000"],
+            scales={"x": sx, "y": sy},
+            labels=["equilibrium"],
+            display_legend=True,
+        )
+        self.lines: dict[str, bqplot.Lines] = {}
+        for i, scheme in enumerate(self.names):
+            self.lines[scheme] = bqplot.Lines(
+                x=[],
+                y=[],
+                scales={"x": sx, "y": sy},
+                colors=[_common.colour(i)],
+                stroke_width=2,
+                labels=[scheme.replace("_", " ")],
+                display_legend=True,
+            )
+        self.ends = bqplot.Label(
+            x=[],
+            y=[],
+            text=[],
+            scales={"x": sx, "y": sy},
+            colors=["#000000"],
+            default_size=13,
+            font_weight="bold",
+            x_offset=4,
+            y_offset=-4,
+        )
+        self.start_mark = bqplot.Scatter(
+            x=[point[0]],
+            y=[point[1]],
+            marker="circle",
+            default_size=90,
+            colors=["#000000"],
+            scales={"x": sx, "y": sy},
+            enable_move=True,
+            update_on_move=True,
+        )
+        self.figure = bqplot.Figure(
+            marks=[
+                self.clicks,
+                self.field,
+                self.equilibrium,
+                *self.lines.values(),
+                self.ends,
+                self.start_mark,
+            ],
+            axes=[
+                bqplot.Axis(scale=sx, label="x (minimiser, generator)"),
+                bqplot.Axis(scale=sy, orientation="vertical", label="y (maximiser, discriminator)"),
+            ],
+            fig_margin={"top": 20, "bottom": 50, "left": 60, "right": 20},
+            legend_location="top-right",
+            layout=ipywidgets.Layout(width="520px", height="500px"),
+            animation_duration=0,
+        )
+        self.readout = ipywidgets.HTML()
+        controls = ipywidgets.VBox(
+            [
+                self.game_name,
+                self.loss,
+                self.reg,
+                self.reg_weight,
+                self.learning_rate,
+                self.momentum,
+                self.gamma,
+                self.lam,
+                self.steps,
+            ]
+        )
+        self.widget = _common.panel(
+            "game", ipywidgets.HBox([self.figure, controls]), self.readout, self.errors.widget
+        )
+
+        self._schemes = {
+            n: build_scheme(
+                n,
+                learning_rate,
+                momentum=momentum if n == "negative_momentum" else None,
+                gamma=gamma,
+                lam=lam,
+            )
+            for n in self.names
+        }
+        self.trajectories: dict[str, dynamics.Trajectory] = {}
+        self._keys: dict[str, tuple] = {}
+        self._version = 0
+        self.radii: dict[str, float] = {}
+        self.verdicts: dict[str, str] = {}
+        self._enable_dirac_controls(name)
+        self.game = first_game
+        self.start = (float(point[0]), float(point[1]))
+        self._recompute()
+
+        guard = self.errors.guard
+        for control in (self.game_name, self.loss, self.reg):
+            control.observe(guard(self._on_game_choice), names="value")
+        self.reg_weight.observe(guard(self._on_game_choice), names="value")
+        for slider in (self.learning_rate, self.momentum, self.gamma, self.lam):
+            slider.observe(guard(self._on_numbers), names="value")
+        self.steps.observe(guard(self._on_steps), names="value")
+        self.observe(guard(self._on_game), names="game")
+        self.observe(guard(self._on_start), names="start")
+        self.start_mark.observe(guard(self._on_drag), names=["x", "y"])
+
+    # -- callbacks ------------------------------------------------------------------
+    def _enable_dirac_controls(self, name: str) -> None:
+        for control in (self.loss, self.reg, self.reg_weight):
+            control.disabled = name != "dirac"
+
+    def _on_game_choice(self, change: Any = None) -> None:
+        name = self.game_name.value
+        self._enable_dirac_controls(name)
+        if name == "custom":
+            self.game = self._custom
+        else:
+            self.game = make_game(name, self.loss.value, self.reg.value, self.reg_weight.value)
+
+    def _on_game(self, change: Any = None) -> None:
+        self._recompute()
+
+    def _on_numbers(self, change: Any = None) -> None:
+        self._simulate()
+        self._draw()
+
+    def _on_steps(self, change: Any = None) -> None:
+        self._draw()
+
+    def _on_start(self, change: Any = None) -> None:
+        x, y = self.start
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError(f"start must be two finite numbers, got {self.start!r}")
+        if list(self.start_mark.x) != [x] or list(self.start_mark.y) != [y]:
+            # both coordinates first, then one notification: no half-moved point
+            with self.start_mark.hold_trait_notifications(), self.start_mark.hold_sync():
+                self.start_mark.x, self.start_mark.y = [x], [y]
+        self._simulate(radii=False)  # the radii are taken at the equilibrium, not the start
+        self._draw()
+
+    def _on_drag(self, change: Any = None) -> None:
+        if len(self.start_mark.x) and len(self.start_mark.y):
+            self.start = (float(self.start_mark.x[0]), float(self.start_mark.y[0]))
+
+    def _on_click(self, x: float, y: float) -> None:
+        self.errors.guard(lambda: setattr(self, "start", (x, y)))()
+
+    # -- computing and drawing --------------------------------------------------------
+    def _numbers(self) -> dict[str, float]:
+        return {
+            "learning_rate": self.learning_rate.value,
+            "momentum": self.momentum.value,
+            "gamma": self.gamma.value,
+            "lam": self.lam.value,
+        }
+
+    def _recompute(self) -> None:
+        """A new game: redraw the arrows and the equilibrium, then the paths."""
+        self._version += 1
+        flow = np.asarray(_flow(self.game, jnp.asarray(self._grid)), np.float64)
+        u, v = flow[:, 0], flow[:, 1]
+        magnitude = np.hypot(u, v)
+        top = magnitude.max() if magnitude.size and magnitude.max() > 0 else 1.0
+        with self.field.hold_sync():
+            self.field.rotation = np.degrees(np.arctan2(u, v)) % 360.0
+            self.field.size = np.sqrt(magnitude / top)
+        eq = self.game.equilibrium
+        with self.equilibrium.hold_sync():
+            self.equilibrium.x = [] if eq is None else [float(eq[0])]
+            self.equilibrium.y = [] if eq is None else [float(eq[1])]
+        self._simulate()
+        self._draw()
+
+    def _simulate(self, radii: bool = True) -> None:
+        """Simulate the schemes for ``max_steps``; with ``radii``, take spectral radii too.
+
+        The schemes were built once; their numbers go in as keywords, so this is data for
+        programs already compiled. A scheme whose own numbers, start and game did not
+        change keeps its run (the momentum slider moves only negative momentum's path).
+        """
+        numbers = self._numbers()
+        eq = self.game.equilibrium
+        for name, scheme in self._schemes.items():
+            mine = scheme_numbers(scheme, **numbers)
+            key = (self._version, self.start, tuple(sorted(mine.items())))
+            if self._keys.get(name) == key:
+                continue
+            self.trajectories[name] = dynamics.simulate(
+                self.game, scheme, steps=self.max_steps, start=self.start, **mine
+            )
+            if radii or name not in self.radii:
+                self.radii[name] = (
+                    math.nan if eq is None else float(spectral_radii(self.game, scheme, eq, **mine))
+                )
+            self._keys[name] = key
+
+    def _draw(self) -> None:
+        steps = self.steps.value
+        eq = self.game.equilibrium
+        labels_x, labels_y, labels_text, label_colours = [], [], [], []
+        rows = []
+        for i, name in enumerate(self.names):
+            traj = self.trajectories[name]
+            at = int(traj.diverged_at)
+            cut = _common.clip_path(traj[: steps + 1], self.view, at if at <= steps else -1)
+            self.verdicts[name] = verdict(traj, steps, at, cut, eq)
+            line = self.lines[name]
+            with line.hold_sync():
+                line.x, line.y = cut.x, cut.y
+            if cut.cut_at >= 0 and len(cut.x):
+                labels_x.append(float(cut.x[-1]))
+                labels_y.append(float(cut.y[-1]))
+                labels_text.append(f"\u2715 {cut.cut_at}")
+                label_colours.append(_common.colour(i))
+            end = np.asarray(traj[min(steps, len(traj) - 1)], np.float64)
+            distance = "n/a" if eq is None else f"{np.linalg.norm(end - eq):.3g}"
+            radius = "n/a" if math.isnan(self.radii[name]) else f"{self.radii[name]:.4f}"
+            rows.append([name.replace("_", " "), radius, self.verdicts[name], distance])
+        with self.ends.hold_sync():
+            self.ends.x, self.ends.y, self.ends.text = labels_x, labels_y, labels_text
+            self.ends.colors = label_colours or ["#000000"]
+        where = "at the equilibrium" if eq is not None else "(no known equilibrium)"
+        self.readout.value = _common.html_table(
+            [
+                "scheme",
+                f"spectral radius {where}",
+                f"verdict after {steps} steps",
+                "distance to equilibrium",
+            ],
+            rows,
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)

@@ -1,0 +1,513 @@
+"""Stability map: where in (learning rate, momentum or gamma) a scheme converges.
+
+A scheme is a map ``z_{k+1} = F(z_k)`` on the game's point and the scheme's state; near
+the equilibrium it converges when the spectral radius of ``dF`` is below 1 and spirals
+out when it is above. :func:`spectral_radii` computes that radius for a whole grid of
+numbers in ONE jitted, vmapped call over the core's own ``scheme.step`` (the same
+linearisation as :func:`gankit.analysis.spectral_radius`, batched), and
+:class:`StabilityMap` draws it as a heatmap with the current setting marked.
+
+The schemes the game panels offer by name live here too (:func:`build_scheme`), so the
+trajectory panel and the map mean the same thing by "negative momentum".
+
+>>> import numpy as np
+>>> import gankit as gk
+>>> from gankit.widgets.stability import build_scheme, spectral_radii
+>>> r = spectral_radii(gk.games.Bilinear(), build_scheme("simultaneous"),
+...                    learning_rate=np.array([0.1, 0.5]))
+>>> np.round(r, 4).tolist() == np.round(np.sqrt(1 + np.array([0.1, 0.5]) ** 2), 4).tolist()
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import bqplot
+import ipywidgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+import traitlets
+from jax.flatten_util import ravel_pytree
+
+from gankit import _checks, dynamics, games, schemes
+from gankit.optimizers import HeavyBall
+from gankit.widgets import _common
+
+#: The schemes the game panels know by name, in drawing order.
+SCHEME_NAMES: tuple[str, ...] = (
+    "simultaneous",
+    "alternating",
+    "extragradient",
+    "optimistic",
+    "negative_momentum",
+    "consensus",
+    "sga",
+)
+
+#: The second axis of a stability map, per scheme: its allowed numbers.
+AXES: dict[str, tuple[str, ...]] = {name: ("momentum",) for name in SCHEME_NAMES} | {
+    "consensus": ("gamma", "momentum"),
+    "sga": ("lam", "momentum"),
+}
+
+#: Default ranges of the numbers a panel sweeps or slides.
+RANGES: dict[str, tuple[float, float]] = {
+    "learning_rate": (0.01, 1.0),
+    "momentum": (-0.9, 0.9),
+    "gamma": (0.0, 3.0),
+    "lam": (0.0, 3.0),
+}
+
+METRICS = ("radius", "growth")
+
+
+def build_scheme(
+    name: str,
+    learning_rate: float = 0.1,
+    *,
+    momentum: float | None = None,
+    gamma: float = 1.0,
+    lam: float = 1.0,
+) -> schemes.Scheme:
+    """The scheme called ``name``, with heavy-ball momentum when ``momentum`` is given.
+
+    ``"negative_momentum"`` is alternating steps of :class:`gankit.optimizers.HeavyBall`
+    (momentum -0.5 unless given; Gidel et al. 2019). Every other name is the scheme of
+    :mod:`gankit.schemes`, on plain steps, or on heavy-ball steps when ``momentum`` is
+    a number.
+
+    >>> from gankit.widgets.stability import build_scheme
+    >>> sorted(build_scheme("negative_momentum", 0.3).hyper)
+    ['learning_rate', 'momentum']
+    >>> build_scheme("consensus", 0.1, gamma=0.5).hyper
+    {'learning_rate': 0.1, 'gamma': 0.5}
+    """
+    name = _checks.choice("scheme", name, SCHEME_NAMES)
+    learning_rate = _checks.positive("learning_rate", learning_rate)
+    if name == "negative_momentum":
+        name, momentum = "alternating", -0.5 if momentum is None else momentum
+    opt: Any = learning_rate
+    if momentum is not None:
+        opt = HeavyBall(learning_rate, float(schemes.check_hyper("momentum", momentum)))
+    options = {"consensus": {"gamma": gamma}, "sga": {"lam": lam}}.get(name, {})
+    return schemes.make(name, opt, **options)
+
+
+def scheme_numbers(scheme: schemes.Scheme, **numbers: Any) -> dict[str, Any]:
+    """The subset of ``numbers`` that ``scheme`` has (a panel's sliders, per scheme).
+
+    >>> from gankit.widgets.stability import build_scheme, scheme_numbers
+    >>> scheme_numbers(build_scheme("sga"), learning_rate=0.2, lam=2.0, gamma=1.0)
+    {'learning_rate': 0.2, 'lam': 2.0}
+    """
+    return {k: v for k, v in numbers.items() if k in scheme.hyper}
+
+
+# -- the batched linearisation ------------------------------------------------------
+
+_TRACES = 0
+
+
+def compile_count() -> int:
+    """How many times the batched Jacobian kernel has been traced (each trace compiles).
+
+    Like :func:`gankit.dynamics.compile_count`: moving a slider must leave it unchanged.
+    """
+    return _TRACES
+
+
+def _step_jacobian(game: games.Game, scheme: schemes.Scheme, point: jax.Array) -> jax.Array:
+    """Jacobian of one ``scheme.step`` over the point and the scheme's float state."""
+    x, y = game.split(point)
+    leaves, treedef = jax.tree.flatten((x, y, scheme.init(game, x, y)))
+    moving = [i for i, leaf in enumerate(leaves) if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    flat, unravel = ravel_pytree([leaves[i] for i in moving])
+
+    def update(vector: jax.Array) -> jax.Array:
+        current = list(leaves)
+        for i, leaf in zip(moving, unravel(vector), strict=True):
+            current[i] = leaf
+        x, y, state = jax.tree.unflatten(treedef, current)
+        out = jax.tree.leaves(scheme.step(game, x, y, state))
+        return ravel_pytree([out[i] for i in moving])[0]
+
+    return jax.jacfwd(update)(flat)
+
+
+def _jacobians(game: games.Game, batched: schemes.Scheme, point: jax.Array) -> jax.Array:
+    global _TRACES
+    _TRACES += 1
+    return jax.vmap(_step_jacobian, in_axes=(None, 0, None))(game, batched, point)
+
+
+_jacobians_jit = jax.jit(_jacobians)
+
+
+def _equilibrium(game: games.Game, point: Any) -> np.ndarray:
+    if not isinstance(game, games.Game):
+        raise ValueError(f"game must be a gankit game or surface, got {game!r}")
+    if point is None:
+        if game.equilibrium is None:
+            raise ValueError(f"point must be given: {game!r} has no known equilibrium")
+        point = game.equilibrium
+    z = np.asarray(point, np.float32)
+    if z.shape != (game.dim,) or not np.all(np.isfinite(z)):
+        raise ValueError(f"point must be {game.dim} finite numbers for {game!r}, got {point!r}")
+    return z
+
+
+def spectral_radii(game: games.Game, scheme: Any, point: Any = None, **numbers: Any) -> np.ndarray:
+    """Spectral radius of one update of ``scheme`` at ``point``, over arrays of numbers.
+
+    The batched form of :func:`gankit.analysis.spectral_radius`: the keyword numbers
+    (``learning_rate``, ``momentum``, ``gamma``, ...) broadcast together and every
+    combination is linearised in one jitted, vmapped call; only the eigenvalues of the
+    small Jacobians are taken on the host. ``point`` defaults to the game's equilibrium.
+    Changing the numbers (not their shape) never recompiles.
+
+    >>> import numpy as np
+    >>> import gankit as gk
+    >>> from gankit.widgets.stability import spectral_radii
+    >>> spectral_radii(gk.games.Bilinear(), gk.schemes.extragradient(0.1),
+    ...                learning_rate=np.linspace(0.1, 0.9, 5)[:, None] * np.ones(3)).shape
+    (5, 3)
+    """
+    z = _equilibrium(game, point)
+    scheme = schemes.as_scheme(scheme)
+    unknown = set(numbers) - set(scheme.hyper)
+    if unknown:
+        raise ValueError(
+            f"unknown number(s) {sorted(unknown)} for {scheme!r}; allowed: {sorted(scheme.hyper)}"
+        )
+    checked = {k: schemes.check_hyper(k, v) for k, v in numbers.items()}
+    checked = {k: checked.get(k, np.float32(v)) for k, v in scheme.hyper.items()}
+    try:
+        batch = np.broadcast_shapes(*(v.shape for v in checked.values()))
+    except ValueError:
+        shapes = {k: v.shape for k, v in checked.items()}
+        raise ValueError(f"the numbers do not broadcast together: {shapes}") from None
+    size = math.prod(batch)
+    flat = {k: np.broadcast_to(v, batch).reshape(size) for k, v in checked.items()}
+    scheme.prepare(z[: game.n_x], z[game.n_x :])  # numpy slices: no eager JAX dispatch
+    batched = dynamics._with_numbers(scheme, flat)
+    jac = np.asarray(_jacobians_jit(game, batched, jnp.asarray(z)), np.float64)
+    radius = np.abs(np.linalg.eigvals(jac)).max(axis=-1)
+    return radius.reshape(batch)
+
+
+def measured_growth(
+    game: games.Game, scheme: Any, steps: int, start: Any = (1.0, 0.5), **numbers: Any
+) -> np.ndarray:
+    """Per-step growth of the distance to the equilibrium, measured by simulation.
+
+    ``(d_k / d_0) ** (1 / k)`` at the last step ``k`` (or the last step before a run
+    diverged): below 1 a run closes in on the equilibrium, above 1 it moves away. It
+    matches the spectral radius for linear games and shows what the linearisation
+    misses on the others. One :func:`gankit.simulate` call over the whole batch.
+
+    >>> import gankit as gk
+    >>> from gankit.widgets.stability import measured_growth
+    >>> g = measured_growth(gk.games.Bilinear(), gk.schemes.simultaneous(0.5), steps=100)
+    >>> round(float(g), 4) == round(1.25 ** 0.5, 4)
+    True
+    """
+    eq = _equilibrium(game, None)
+    traj = dynamics.simulate(game, scheme, steps=steps, start=start, **numbers)
+    dist = np.linalg.norm(np.asarray(traj, np.float64) - eq, axis=-1)
+    last = np.where(traj.diverged_at >= 0, traj.diverged_at - 1, steps)
+    last = np.maximum(last, 1)
+    d_last = np.take_along_axis(dist, last[..., None], axis=-1)[..., 0]
+    d0 = np.maximum(dist[..., 0], 1e-30)
+    return (np.maximum(d_last, 1e-30) / d0) ** (1.0 / last)
+
+
+# -- the panel ------------------------------------------------------------------------
+
+_MAP_GAMES = {"bilinear": games.Bilinear, "dirac": games.DiracGAN}
+
+
+def _as_game(game: Any) -> games.Game:
+    if isinstance(game, str):
+        return _MAP_GAMES[_checks.choice("game", game, tuple(_MAP_GAMES))]()
+    if not isinstance(game, games.Game) or game.equilibrium is None:
+        raise ValueError(
+            f"game must be one of {tuple(_MAP_GAMES)} or a gankit game with a known "
+            f"equilibrium, got {game!r}"
+        )
+    return game
+
+
+def _range(name: str, value: Any) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        lo, hi = math.nan, math.nan
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"{name} must be two finite numbers (low, high) with low < high")
+    return lo, hi
+
+
+class StabilityMap(traitlets.HasTraits):
+    """Heatmap of a scheme's spectral radius over (learning rate, momentum / gamma / lam).
+
+    Blue cells converge (radius below 1), red ones spiral out; the cross is the current
+    setting of the sliders. The whole map is one vmapped call (:func:`spectral_radii`, or
+    :func:`measured_growth` with ``metric="growth"``); moving a slider only moves the
+    cross and the readout. ``link(game_panel)`` ties the sliders to a
+    :class:`~gankit.widgets.game.GameTrajectories` panel's and follows its game.
+
+    >>> import gankit as gk
+    >>> m = gk.widgets.StabilityMap("bilinear", "extragradient", resolution=8)
+    >>> m.learning_rate.value = 0.5
+    >>> round(m.current, 4) == round((1 - 0.5**2 + 0.5**4) ** 0.5, 4)
+    True
+    """
+
+    game = traitlets.Instance(games.Game)
+
+    def __init__(
+        self,
+        game: Any = "bilinear",
+        scheme: str = "simultaneous",
+        axis: str | None = None,
+        *,
+        metric: str = "radius",
+        learning_rate: float = 0.1,
+        value: float | None = None,
+        learning_rates: Any = RANGES["learning_rate"],
+        values: Any = None,
+        resolution: int = 48,
+        steps: int = 200,
+        start: Any = (1.0, 0.5),
+    ) -> None:
+        super().__init__()
+        self.game = _as_game(game)
+        scheme = _checks.choice("scheme", scheme, SCHEME_NAMES)
+        axis = AXES[scheme][0] if axis is None else axis
+        _checks.choice("axis", axis, AXES[scheme])
+        self.metric_name = _checks.choice("metric", metric, METRICS)
+        self.resolution = _checks.count("resolution", resolution, minimum=2)
+        self.steps = _checks.count("steps", steps)
+        self.start = np.asarray(start, np.float32)
+        if self.start.shape != (self.game.dim,) or not np.all(np.isfinite(self.start)):
+            raise ValueError(f"start must be {self.game.dim} finite numbers, got {start!r}")
+        lr_lo, lr_hi = _range("learning_rates", learning_rates)
+        if lr_lo <= 0:
+            raise ValueError("learning_rates must be positive: (low, high) with 0 < low < high")
+        self._lr_range = (lr_lo, lr_hi)
+        self._values_arg = values
+        learning_rate = _checks.positive("learning_rate", learning_rate)
+
+        self.errors = _common.ErrorBox()
+        self.scheme = ipywidgets.Dropdown(
+            options=[(n.replace("_", " "), n) for n in SCHEME_NAMES],
+            value=scheme,
+            description="scheme",
+        )
+        self.axis = ipywidgets.Dropdown(options=AXES[scheme], value=axis, description="axis")
+        self.metric = ipywidgets.Dropdown(options=METRICS, value=metric, description="metric")
+        self.learning_rate = ipywidgets.FloatSlider(
+            value=min(max(learning_rate, lr_lo), lr_hi),
+            min=lr_lo,
+            max=lr_hi,
+            step=(lr_hi - lr_lo) / 200,
+            description="learning rate",
+            readout_format=".3f",
+        )
+        self.second = ipywidgets.FloatSlider(description=axis, readout_format=".2f")
+        self._set_value_range(axis, value)
+
+        self._sx = bqplot.LinearScale(min=lr_lo, max=lr_hi, allow_padding=False)
+        self._sy = bqplot.LinearScale(allow_padding=False)
+        self._sc = bqplot.ColorScale(
+            min=0.5, mid=1.0, max=1.5, colors=["#2166ac", "#f7f7f7", "#b2182b"]
+        )
+        self.heat = bqplot.HeatMap(
+            x=np.zeros(2),
+            y=np.zeros(2),
+            color=np.ones((2, 2)),
+            scales={"x": self._sx, "y": self._sy, "color": self._sc},
+        )
+        self.boundary = bqplot.Scatter(
+            x=[],
+            y=[],
+            scales={"x": self._sx, "y": self._sy},
+            marker="circle",
+            default_size=4,
+            colors=["#222222"],
+            default_opacities=[0.6],
+        )
+        self.marker = bqplot.Scatter(
+            x=[learning_rate],
+            y=[self.second.value],
+            scales={"x": self._sx, "y": self._sy},
+            marker="cross",
+            default_size=120,
+            colors=["#000000"],
+            stroke="white",
+        )
+        axes = [
+            bqplot.Axis(scale=self._sx, label="learning rate"),
+            bqplot.Axis(scale=self._sy, orientation="vertical", label=axis),
+            bqplot.ColorAxis(scale=self._sc, side="right", label="spectral radius"),
+        ]
+        self._axes = axes
+        self.figure = bqplot.Figure(
+            marks=[self.heat, self.boundary, self.marker],
+            axes=axes,
+            fig_margin={"top": 30, "bottom": 50, "left": 60, "right": 80},
+            layout=ipywidgets.Layout(width="520px", height="440px"),
+            title="",
+        )
+        self.readout = ipywidgets.HTML()
+        controls = ipywidgets.VBox(
+            [self.scheme, self.axis, self.metric, self.learning_rate, self.second]
+        )
+        self.widget = _common.panel(
+            "stability",
+            ipywidgets.HBox([self.figure, controls]),
+            self.readout,
+            self.errors.widget,
+        )
+        self.values: np.ndarray = np.zeros((0, 0))
+        self._quiet = False
+        self.current: float = math.nan
+
+        self.scheme.observe(self.errors.guard(self._on_scheme), names="value")
+        self.axis.observe(self.errors.guard(self._on_axis), names="value")
+        self.metric.observe(self.errors.guard(self._on_map), names="value")
+        for slider in (self.learning_rate, self.second):
+            slider.observe(self.errors.guard(self._on_setting), names="value")
+        self.observe(self.errors.guard(self._on_map), names="game")
+        self._recompute()
+
+    # -- callbacks ----------------------------------------------------------------
+    def _set_value_range(self, axis: str, value: float | None) -> None:
+        lo, hi = (
+            _range("values", self._values_arg) if self._values_arg is not None else RANGES[axis]
+        )
+        default = {"momentum": 0.0, "gamma": 1.0, "lam": 1.0}[axis]
+        value = default if value is None else float(schemes.check_hyper(axis, value))
+        slider = self.second
+        with slider.hold_trait_notifications():
+            slider.max = max(hi, slider.min)
+            slider.min, slider.max = lo, hi
+            slider.step = (hi - lo) / 200
+            slider.value = min(max(value, lo), hi)
+            slider.description = axis
+
+    def _on_scheme(self, change: Any = None) -> None:
+        options = AXES[self.scheme.value]
+        axis = self.axis.value if self.axis.value in options else options[0]
+        self._quiet = True
+        try:
+            self.axis.options = options
+            self.axis.value = axis
+        finally:
+            self._quiet = False
+        self._on_axis()
+
+    def _on_axis(self, change: Any = None) -> None:
+        if self._quiet:
+            return
+        if self.second.description != self.axis.value:
+            self._set_value_range(self.axis.value, None)
+            self._axes[1].label = self.axis.value
+        self._recompute()
+
+    def _on_map(self, change: Any = None) -> None:
+        self._recompute()
+
+    def _on_setting(self, change: Any = None) -> None:
+        self._update_marker()
+
+    # -- computing -------------------------------------------------------------------
+    def _scheme(self) -> schemes.Scheme:
+        axis, value = self.axis.value, self.second.value
+        name = self.scheme.value
+        momentum = value if axis == "momentum" else None
+        if name == "negative_momentum" and momentum is None:
+            momentum = -0.5
+        return build_scheme(name, self.learning_rate.value, momentum=momentum)
+
+    def _grid(self) -> tuple[np.ndarray, np.ndarray]:
+        n = self.resolution
+        return (
+            np.linspace(*self._lr_range, n),
+            np.linspace(self.second.min, self.second.max, n),
+        )
+
+    def _evaluate(self, lrs: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """The metric at every (lrs[j], vals[i]) pair, broadcast, in one batched call."""
+        scheme = self._scheme()
+        numbers = {"learning_rate": lrs, self.axis.value: vals}
+        if self.metric.value == "radius":
+            return spectral_radii(self.game, scheme, **numbers)
+        return measured_growth(self.game, scheme, self.steps, self.start, **numbers)
+
+    def _recompute(self) -> None:
+        lrs, vals = self._grid()
+        grid = self._evaluate(lrs[None, :], vals[:, None])
+        self.values = grid
+        shown = np.clip(grid, 0.5, 1.5)
+        edge = np.abs(np.diff(np.sign(grid - 1.0), axis=1)) > 0
+        rows, cols = np.nonzero(edge)
+        with self.heat.hold_sync():
+            self.heat.x, self.heat.y, self.heat.color = lrs, vals, shown
+        with self.boundary.hold_sync():
+            self.boundary.x = (lrs[cols] + lrs[cols + 1]) / 2
+            self.boundary.y = vals[rows]
+        self._axes[2].label = (
+            "spectral radius" if self.metric.value == "radius" else "growth per step"
+        )
+        self._sy.min, self._sy.max = float(vals[0]), float(vals[-1])
+        self._update_marker()
+
+    def _update_marker(self) -> None:
+        lr, v = self.learning_rate.value, self.second.value
+        self.current = float(self._evaluate(np.array([lr]), np.array([v]))[0])
+        with self.marker.hold_sync():
+            self.marker.x, self.marker.y = [lr], [v]
+        verdict = (
+            "converges"
+            if self.current < 1 - 1e-6
+            else ("diverges" if self.current > 1 + 1e-6 else "neither (radius 1)")
+        )
+        label = "spectral radius" if self.metric.value == "radius" else "measured growth"
+        self.figure.title = f"{self.scheme.value.replace('_', ' ')}: {label}"
+        self.readout.value = _common.html_table(
+            ["scheme", "learning rate", self.axis.value, label, "verdict"],
+            [
+                [
+                    self.scheme.value.replace("_", " "),
+                    f"{lr:.3f}",
+                    f"{v:.2f}",
+                    f"{self.current:.4f}",
+                    verdict,
+                ]
+            ],
+        )
+
+    # -- linking and display ----------------------------------------------------------
+    def link(self, panel: Any) -> StabilityMap:
+        """Tie the sliders to ``panel``'s (a GameTrajectories panel) and follow its game.
+
+        The panel's learning-rate slider drives the map's; the map's second slider
+        follows the panel's slider of the same number (momentum, gamma or lam).
+        """
+        for name in ("learning_rate", "momentum", "gamma", "lam"):
+            if not hasattr(panel, name):
+                raise ValueError(f"panel must be a GameTrajectories panel, got {panel!r}")
+        self._links = [
+            traitlets.dlink((panel.learning_rate, "value"), (self.learning_rate, "value"))
+        ]
+        source = getattr(panel, self.axis.value)
+        self._links.append(traitlets.dlink((source, "value"), (self.second, "value")))
+        self._links.append(traitlets.dlink((panel, "game"), (self, "game")))
+        return self
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
