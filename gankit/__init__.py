@@ -58,15 +58,18 @@ from gankit.dynamics import simulate  # noqa: E402
 # -- data and metrics (add imports below this line) --
 # -- GAN building blocks and toy lab (add imports below this line) --
 # -- MNIST (add imports below this line) --
+from gankit import distribute, image_models  # noqa: E402
 # -- widgets (add imports below this line) --
 from gankit import widgets  # noqa: E402
 
 __all__ = [
     "analysis",
     "backend_name",
+    "distribute",
     "dynamics",
     "fast_mode",
     "games",
+    "image_models",
     "optimizers",
     "reg",
     "schemes",
