@@ -14,6 +14,7 @@ steps in a live panel.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -66,7 +67,7 @@ def _resolve_modes(dataset: object) -> tuple[np.ndarray, float]:
             f"or a (centres, std) pair, got {dataset!r}"
         )
     centres = _as_points("dataset centres", centres)
-    if not (isinstance(std, int | float | np.floating) and math.isfinite(std) and std > 0):
+    if not (isinstance(std, Real) and math.isfinite(std) and std > 0):
         raise ValueError(f"dataset std must be a finite number > 0, got {std!r}")
     return centres, float(std)
 
@@ -85,7 +86,7 @@ def mode_coverage(samples: np.ndarray, dataset: object, *, threshold: float = 3.
     """
     centres, std = _resolve_modes(dataset)
     x = _as_points("samples", samples)
-    if not (isinstance(threshold, int | float) and math.isfinite(threshold) and threshold > 0):
+    if not (isinstance(threshold, Real) and math.isfinite(threshold) and threshold > 0):
         raise ValueError(f"threshold must be a finite number > 0, got {threshold!r}")
     # Squared distances (n, k) from |x|^2 - 2 x.c + |c|^2: one matrix product, no (n, k, 2).
     d2 = (x * x).sum(1)[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(1)[None, :]
@@ -147,7 +148,7 @@ def grid_divergence(
         raise ValueError(f"bins must be an integer >= 1, got {bins!r}")
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}")
-    if not (isinstance(eps, int | float) and math.isfinite(eps) and 0 < eps < 1e-2):
+    if not (isinstance(eps, Real) and math.isfinite(eps) and 0 < eps < 1e-2):
         raise ValueError(f"eps must be a number in (0, 0.01), got {eps!r}")
     if range is None:
         lo, hi = y.min(0), y.max(0)
