@@ -52,13 +52,25 @@ def fast_mode() -> bool:
 
 __version__ = "0.1.0"
 
+# isort: split
+# -- core --
 from gankit import analysis, dynamics, games, optimizers, reg, schemes, surfaces  # noqa: E402
 from gankit.dynamics import simulate  # noqa: E402
 
+# isort: split
 # -- data and metrics (add imports below this line) --
+from gankit import data, metrics  # noqa: E402
+
+# isort: split
 # -- GAN building blocks and toy lab (add imports below this line) --
+from gankit import losses, models, train  # noqa: E402
+from gankit.train import GAN  # noqa: E402
+
+# isort: split
 # -- MNIST (add imports below this line) --
 from gankit import distribute, image_models  # noqa: E402
+
+# isort: split
 # -- widgets (add imports below this line) --
 from gankit import widgets  # noqa: E402
 
@@ -66,9 +78,15 @@ __all__ = [
     "analysis",
     "backend_name",
     "distribute",
+    "data",
     "dynamics",
     "fast_mode",
+    "GAN",
+    "losses",
+    "models",
+    "train",
     "games",
+    "metrics",
     "image_models",
     "optimizers",
     "reg",
