@@ -1,0 +1,527 @@
+"""Drive JupyterLab in Debian's Chromium the way a student does: open, run all, drag.
+
+Shared by the browser tests (through ``conftest.py``) and by
+``benchmarks/bench_browser_slider.py``. Nothing here talks to any address but 127.0.0.1:
+JupyterLab's news and update checks are off, and Chromium resolves no other host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GANKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    # Belt and braces: no host but the loopback one resolves, so nothing leaves the machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+# JupyterLab plugins that would reach the internet or pop up over the notebook.
+DISABLED_PLUGINS = [
+    "@jupyterlab/apputils-extension:announcements",
+    "@jupyterlab/extensionmanager-extension",
+]
+# Interactions that need to show on screen within this many seconds (the issue's bar).
+REACT_S = 2.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Lab:
+    """A JupyterLab server this process started (stop it with :meth:`stop`)."""
+
+    proc: subprocess.Popen
+    port: int
+    token: str
+    home: Path
+    log: Path
+    root_dir: Path
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path: str, method: str = "GET") -> object:
+        req = urllib.request.Request(
+            f"{self.base}{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body = resp.read()
+        return json.loads(body) if body else None
+
+    def url(self, relpath: str, workspace: str) -> str:
+        """Open ``relpath`` (relative to the server root) in a fresh, throwaway workspace."""
+        return f"{self.base}/lab/workspaces/{workspace}/tree/{relpath}?reset&token={self.token}"
+
+    def shutdown_kernels(self) -> None:
+        for kernel in self.api("/api/kernels") or []:
+            self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
+
+    def stop(self) -> None:
+        """Shut the kernels down, then stop exactly the server process started here."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            self.shutdown_kernels()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def start_lab(root_dir: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 90) -> Lab:
+    """Start JupyterLab on 127.0.0.1 with a throwaway token, config and runtime dirs.
+
+    The kernel inherits ``env`` (so ``GANKIT_FAST=1`` reaches the lessons).
+    """
+    home = Path(tempfile.mkdtemp(prefix="gankit-lab-"))
+    config, runtime, settings, workspaces = (
+        home / n for n in ("config", "runtime", "settings", "workspaces")
+    )
+    (config / "labconfig").mkdir(parents=True)
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {name: True for name in DISABLED_PLUGINS}})
+    )
+    (config / "jupyter_server_config.py").write_text(
+        "c.LabApp.news_url = None\n"
+        "c.LabApp.check_for_updates_class = 'jupyterlab.NeverCheckForUpdate'\n"
+        "c.LabApp.extension_manager = 'readonly'\n"
+    )
+    # Draw every cell: JupyterLab 4 otherwise may skip laying out cells off screen, and a
+    # figure that is never laid out cannot be checked.
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # No news fetched, and no toast popping up over a panel the test is about to click.
+    apputils = settings / "@jupyterlab" / "apputils-extension"
+    apputils.mkdir(parents=True)
+    (apputils / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True})
+    )
+    workspaces.mkdir()
+    port = free_port()
+    token = secrets.token_hex(16)
+    full_env = dict(os.environ if env is None else env)
+    full_env.update(
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        # Kernels and lab extensions still come from this environment's prefix.
+        JUPYTER_DATA_DIR=str(home / "data"),
+        PYTHONUNBUFFERED="1",
+    )
+    full_env.pop("JUPYTER_PATH", None)
+    log = home / "lab.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                "--port-retries=0",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root_dir}",
+                "--ServerApp.open_browser=False",
+                "--LabApp.expose_app_in_browser=True",
+                f"--LabApp.user_settings_dir={settings}",
+                f"--LabApp.workspaces_dir={workspaces}",
+                # CI containers run as root; this server is local and lives for one test run.
+                *(["--allow-root"] if os.geteuid() == 0 else []),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+            cwd=root_dir,
+        )
+    lab = Lab(proc=proc, port=port, token=token, home=home, log=log, root_dir=root_dir)
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            text = log.read_text(errors="replace")[-3000:]
+            shutil.rmtree(home, ignore_errors=True)
+            raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{text}")
+        try:
+            lab.api("/api/status")
+            return lab
+        except OSError:
+            if time.monotonic() > deadline:
+                text = log.read_text(errors="replace")[-3000:]
+                lab.stop()
+                raise RuntimeError(f"JupyterLab did not answer in {timeout} s:\n{text}") from None
+            time.sleep(0.3)
+
+
+# --- in the page -------------------------------------------------------------------------
+
+JS_NOTEBOOK_READY = """
+() => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell && app.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.context || !panel.context.isReady) return false;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.connectionStatus === 'connected' &&
+         panel.sessionContext.kernelDisplayStatus === 'idle';
+}
+"""
+
+JS_RUN_ALL = """
+async () => {
+  const app = window.jupyterapp;
+  const ok = await app.commands.execute('notebook:run-all-cells');
+  const panel = app.shell.currentWidget;
+  const model = panel.content.model;
+  const cells = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    if (cell.type !== 'code') continue;
+    cells.push({index: i, count: cell.executionCount, source: cell.sharedModel.getSource(),
+                outputs: cell.outputs.toJSON()});
+  }
+  return {ok, cells};
+}
+"""
+
+# Top-level gankit panels (a panel inside another is driven by its parent), tagged so that
+# Playwright can find each one again.
+JS_TAG_PANELS = """
+() => {
+  const found = [];
+  document.querySelectorAll('.gankit-panel').forEach((el) => {
+    if (el.parentElement && el.parentElement.closest('.gankit-panel')) return;
+    const i = found.length;
+    el.setAttribute('data-gankit-test', String(i));
+    const names = [...el.classList].filter(c => c.startsWith('gankit-') && c !== 'gankit-panel');
+    found.push({index: i, names});
+  });
+  return found;
+}
+"""
+
+# What a panel draws: every path's d, every mark element's transform or position, and
+# every image. Axes (bqplot's g.axis) are left out: a moved tick is not a moved trajectory.
+JS_DRAWN = """
+(el) => {
+  const out = {paths: [], moves: [], images: [], svgs: 0, sized: 0};
+  el.querySelectorAll('svg').forEach((svg) => {
+    out.svgs += 1;
+    const box = svg.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0) out.sized += 1;
+  });
+  el.querySelectorAll('svg path, svg circle, svg g, svg image, svg rect, svg line')
+    .forEach((node) => {
+      if (node.closest('.axis')) return;
+      if (node.tagName === 'path' && node.getAttribute('d')) out.paths.push(node.getAttribute('d'));
+      const pos = ['transform', 'cx', 'cy', 'x', 'y', 'x1', 'y1', 'x2', 'y2']
+        .map(a => node.getAttribute(a) || '').join(',');
+      if (pos.replace(/,/g, '')) out.moves.push(node.tagName + ':' + pos);
+      if (node.tagName === 'image') out.images.push(node.getAttribute('href') || '');
+    });
+  el.querySelectorAll('img').forEach((img) => out.images.push(img.getAttribute('src') || ''));
+  return out;
+}
+"""
+
+
+def drawn_changed(before: dict, after: dict) -> str:
+    """Which part of the drawing changed ('' when nothing did)."""
+    for key in ("paths", "moves", "images"):
+        if before[key] != after[key]:
+            return key
+    return ""
+
+
+def wait_drawn_change(locator, before: dict, timeout_s: float = REACT_S) -> tuple[str, float]:
+    """Poll until the panel draws something else; return (what changed, seconds taken)."""
+    t0 = time.perf_counter()
+    while True:
+        after = locator.evaluate(JS_DRAWN)
+        what = drawn_changed(before, after)
+        elapsed = time.perf_counter() - t0
+        if what or elapsed > timeout_s:
+            return what, elapsed
+        time.sleep(0.01)
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def open_notebook(page, lab: Lab, relpath: str, workspace: str, timeout_s: float = 120) -> None:
+    """Open a notebook in a fresh workspace and wait until its kernel is idle."""
+    page.goto(lab.url(relpath, workspace), wait_until="domcontentloaded")
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(JS_NOTEBOOK_READY):
+        # A notebook saved with an unknown kernel asks which one to use: take the default.
+        dialog = page.locator(".jp-Dialog .jp-mod-accept")
+        if dialog.count():
+            dialog.first.click()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{relpath}: kernel not idle after {timeout_s} s")
+        time.sleep(0.25)
+
+
+def slider_handle(panel):
+    """The first slider's keyboard handle inside a panel (ipywidgets 8 uses noUiSlider)."""
+    handles = panel.locator(".widget-slider .noUi-handle")
+    return handles.first if handles.count() else None
+
+
+def slider_readout(panel) -> str:
+    readouts = panel.locator(".widget-slider .widget-readout")
+    return readouts.first.inner_text() if readouts.count() else ""
+
+
+# --- one notebook, end to end ------------------------------------------------------------
+
+PLAY_BUTTONS = ".widget-play button, button.widget-button, button.widget-toggle-button"
+
+
+def _button(panel, pattern: str):
+    """The first button in a panel whose text or tooltip matches ``pattern`` (a regex)."""
+    for i in range(panel.locator(PLAY_BUTTONS).count()):
+        button = panel.locator(PLAY_BUTTONS).nth(i)
+        label = " ".join(
+            filter(None, [button.inner_text(), button.get_attribute("title") or ""])
+        ).strip()
+        if re.search(pattern, label, re.I) or (
+            not label and button.locator(".fa-play, .fa-play-circle").count()
+        ):
+            return button
+    return None
+
+
+def step_slider(page, panel) -> tuple[str, float] | None:
+    """Keyboard-step the panel's first slider; (what changed, seconds) or None if no slider."""
+    handle = slider_handle(panel)
+    if handle is None:
+        return None
+    before = panel.evaluate(JS_DRAWN)
+    readout = slider_readout(panel)
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    what, elapsed = wait_drawn_change(panel, before, REACT_S)
+    if not what and slider_readout(panel) == readout:  # already at its maximum
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        what, elapsed = wait_drawn_change(panel, before, REACT_S)
+    return what, elapsed
+
+
+def press_play(page, panel) -> tuple[str, float] | None:
+    """Press the panel's Play (or train/step) button and stop it again once it has drawn."""
+    button = _button(panel, r"play|train|step|run|sample|generate|▶")
+    if button is None:
+        return None
+    before = panel.evaluate(JS_DRAWN)
+    button.click()
+    what, elapsed = wait_drawn_change(panel, before, REACT_S)
+    # Stop an animation so that it does not keep the kernel busy for the next notebook.
+    pause = panel.locator(".widget-play button").nth(1)
+    if panel.locator(".widget-play").count():
+        pause.click()
+    elif "mod-active" in (button.get_attribute("class") or ""):
+        button.click()
+    return what, elapsed
+
+
+def click_plot(page, panel) -> tuple[str, float] | None:
+    """Click inside the panel's first figure, off centre (a start point moves there)."""
+    figures = panel.locator("svg")
+    if not figures.count():
+        return None
+    box = figures.first.bounding_box()
+    if not box:
+        return None
+    before = panel.evaluate(JS_DRAWN)
+    page.mouse.click(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.4)
+    what, elapsed = wait_drawn_change(panel, before, REACT_S)
+    return what, elapsed
+
+
+# Which interactions to try, in order, for each kind of panel: the first one a panel offers
+# is the one it must pass. Special panels come first in their own lists.
+INTERACTIONS = {
+    # Toy2DLab trains a GAN as it plays: after Play the sample dots must move.
+    "gankit-toy2d": ("play", press_play),
+    # The MNIST panel: a slider (e.g. a latent walk or a training step) if it has one,
+    # otherwise its play/train/sample button.
+    "gankit-mnist": ("slider", step_slider),
+}
+GENERIC = [("slider", step_slider), ("click", click_plot), ("play", press_play)]
+
+
+def interact(page, panel, names: list[str]) -> tuple[str, str, float]:
+    """One real interaction with a panel: (how, what changed or '', seconds)."""
+    order = [INTERACTIONS[n] for n in names if n in INTERACTIONS] + GENERIC
+    for how, action in order:
+        result = action(page, panel)
+        if result is not None:
+            return how, result[0], result[1]
+    return "none", "", 0.0
+
+
+JS_WIDGET_ERRORS = """
+() => [...document.querySelectorAll('.jp-OutputArea-output, .jupyter-widgets')]
+  .filter(el => /Error displaying widget|Error rendering|model not found/i.test(el.textContent || ''))
+  .map(el => (el.textContent || '').slice(0, 300))
+"""
+
+
+def panel_callback_errors(panel) -> list[str]:
+    """Tracebacks a panel's own Output widget shows (where panels put callback errors)."""
+    found = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    return [found.nth(i).inner_text()[:1000] for i in range(found.count())]
+
+
+@dataclass
+class NotebookReport:
+    cells_run: int = 0
+    errors: list[str] = field(default_factory=list)
+    panels: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_notebook(
+    page, lab: Lab, relpath: str, shots: Path, timeout_s: float = 300
+) -> NotebookReport:
+    """Open ``relpath``, run all cells, then check and drive every gankit panel it shows."""
+    report = NotebookReport()
+    shots.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    workspace = "t" + secrets.token_hex(4)
+    open_notebook(page, lab, relpath, workspace)
+    page.set_default_timeout(timeout_s * 1000)
+    result = page.evaluate(JS_RUN_ALL)
+    for cell in result["cells"]:
+        if cell["count"] is not None:
+            report.cells_run += 1
+        for out in cell["outputs"]:
+            if out.get("output_type") == "error":
+                report.errors.append(
+                    f"cell {cell['index']}: {out.get('ename')}: {out.get('evalue')}"
+                )
+    unrun = [c["index"] for c in result["cells"] if c["count"] is None and c["source"].strip()]
+    if unrun:
+        report.errors.append(f"cells never ran: {unrun}")
+    page.set_default_timeout(30_000)
+    # Widgets render after their outputs arrive: give every panel time to draw its SVG.
+    panels = page.evaluate(JS_TAG_PANELS)
+    deadline = time.monotonic() + 30
+    for info in panels:
+        panel = page.locator(f"[data-gankit-test='{info['index']}']")
+        panel.scroll_into_view_if_needed()
+        drawn = panel.evaluate(JS_DRAWN)
+        while not (drawn["sized"] and drawn["paths"]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            drawn = panel.evaluate(JS_DRAWN)
+        name = "-".join(info["names"]) or f"panel{info['index']}"
+        entry = {"name": name, "svgs": drawn["svgs"], "paths": len(drawn["paths"])}
+        if not drawn["sized"] or not drawn["paths"]:
+            report.errors.append(f"{name}: no SVG drawn ({drawn['svgs']} svg, none with paths)")
+        else:
+            how, what, seconds = interact(page, panel, info["names"])
+            entry.update(how=how, changed=what, seconds=round(seconds, 3))
+            if not what:
+                report.errors.append(
+                    f"{name}: {how} did not change what the panel draws within {REACT_S} s"
+                )
+        report.errors += [f"{name}: callback error: {e}" for e in panel_callback_errors(panel)]
+        panel.screenshot(path=str(shots / f"panel{info['index']}-{name}.png"))
+        report.panels.append(entry)
+    report.errors += [f"widget failed to render: {t}" for t in page.evaluate(JS_WIDGET_ERRORS)]
+    page.screenshot(path=str(shots / "page.png"))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+# --- notebooks the harness makes for itself ----------------------------------------------
+
+DEMO_PANEL = """\
+import gankit as gk
+import bqplot as bq
+import ipywidgets as W
+import numpy as np
+
+game = gk.games.Bilinear()
+names = list(gk.schemes.SCHEMES)[:6]
+schemes = [gk.schemes.make(n, 0.1) for n in names]
+
+
+def paths(lr):
+    runs = [gk.simulate(game, s, steps=500, learning_rate=lr) for s in schemes]
+    return np.stack([r[:, 0] for r in runs]), np.stack([r[:, 1] for r in runs])
+
+
+sx, sy = bq.LinearScale(min=-3, max=3), bq.LinearScale(min=-3, max=3)
+x, y = paths(0.1)
+lines = bq.Lines(x=x, y=y, scales={"x": sx, "y": sy}, labels=names, display_legend=True)
+fig = bq.Figure(marks=[lines], axes=[bq.Axis(scale=sx), bq.Axis(scale=sy, orientation="vertical")],
+                animation_duration=0, layout=W.Layout(width="480px", height="420px"))
+lr = W.FloatSlider(value=0.1, min=0.01, max=0.5, step=0.01, description="learning rate")
+errors = W.Output()
+
+
+def redraw(change):
+    with errors:
+        x, y = paths(change["new"])
+        with lines.hold_sync():
+            lines.x, lines.y = x, y
+
+
+lr.observe(redraw, names="value")
+panel = W.VBox([lr, fig, errors]).add_class("gankit-panel").add_class("gankit-demo")
+panel
+"""
+
+
+def write_notebook(path: Path, cells: list[str]) -> Path:
+    """Write a code-only notebook with the python3 kernel."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
