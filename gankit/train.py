@@ -1,0 +1,1148 @@
+"""``gk.GAN``: a ``keras.Model`` that trains a generator against a discriminator.
+
+The two networks are the two players of a game; the *scheme* (any of
+:mod:`gankit.schemes`) decides when and where each player's gradient is taken, and each
+player's Keras optimizer (run through :mod:`gankit.steppers`, i.e. its own
+``stateless_apply``) turns a gradient into a step. The same code that moves a point on the
+Dirac-GAN trains the networks.
+
+State. Everything a step changes lives in Keras variables: both networks' weights and
+non-trainable state (BatchNorm statistics), both optimizers' variables (``iterations``,
+Adam moments, learning rate), and the GAN's own counters: the RNG key, the step, the step
+a run went non-finite at, the traced numbers (betas, penalty weights...), the generator's
+weight average (``ema``) and the scheme's memory (optimistic's last gradient). ``fit()``
+threads all of them through its jitted step: the optimizers are exposed together as
+``self.optimizer`` (so Keras carries both; see keras issue 19358 for what goes wrong
+otherwise), the rest are the model's non-trainable variables. Checkpoints therefore hold
+the whole run, and resuming continues it exactly.
+
+Randomness. Each step splits the stored key; each gradient evaluation inside a step
+folds in its own counter, so alternating ``d_steps`` and extragradient's look-ahead draw
+fresh noise, while ``simultaneous`` evaluates both players on the same fakes. The real
+batch is shared by the gradient evaluations of one step.
+
+>>> import gankit as gk
+>>> gan = gk.GAN(gk.models.mlp_generator(), gk.models.mlp_discriminator(), loss="nsgan")
+>>> losses = gan.train_steps(gk.data.toy("ring8", 512), steps=5, batch_size=64)
+>>> losses.shape, int(gan.step)
+((5, 2), 5)
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+
+from gankit import _checks, losses, schemes
+from gankit import reg as _reg
+from gankit.models import NOISES, sample_noise
+from gankit.steppers import KerasStep, PlainStep
+
+Array = jax.Array
+
+GAN_SCHEMES = schemes.SCHEMES
+"""Scheme names :class:`GAN` accepts (all of the core's)."""
+
+_TRACES = {"count": 0}
+
+
+def compile_count() -> int:
+    """How many times a GAN training program has been traced (each trace compiles).
+
+    Changing a learning rate or a penalty weight between calls must leave it unchanged.
+    """
+    return _TRACES["count"]
+
+
+class NonFiniteLossWarning(RuntimeWarning):
+    """Training stopped: a step produced a non-finite loss or weight."""
+
+
+# ------------------------------------------------------------------------------------
+# Both optimizers as one `self.optimizer`, so fit() threads their state.
+# ------------------------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class PairOptimizer(keras.optimizers.Optimizer):
+    """The generator's and the discriminator's optimizers, seen by Keras as one.
+
+    Keras' JAX ``fit()`` carries ``model.optimizer.variables`` through its jitted step;
+    this container's ``variables`` are both players' (generator first), so both advance.
+    It never applies gradients itself: :class:`GAN` does, through the scheme.
+    """
+
+    def __init__(
+        self,
+        g_optimizer: keras.optimizers.Optimizer,
+        d_optimizer: keras.optimizers.Optimizer,
+        name: str = "gan_optimizers",
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("learning_rate", None)
+        super().__init__(learning_rate=1.0, name=name, **kwargs)
+        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer = keras.optimizers.get(d_optimizer)
+        self.built = True
+
+    @property
+    def variables(self) -> list:
+        return list(self.g_optimizer.variables) + list(self.d_optimizer.variables)
+
+    def apply(self, grads, trainable_variables=None):
+        raise NotImplementedError("PairOptimizer does not step; gk.GAN steps each player")
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        raise NotImplementedError("PairOptimizer does not step; gk.GAN steps each player")
+
+    def finalize_variable_values(self, var_list) -> None:
+        """Nothing to finalize (no optimizer-level EMA)."""
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> PairOptimizer:
+        return cls(
+            keras.optimizers.deserialize(config["g_optimizer"]),
+            keras.optimizers.deserialize(config["d_optimizer"]),
+            name=config.get("name", "gan_optimizers"),
+        )
+
+
+# ------------------------------------------------------------------------------------
+# A game over network weights, for one batch: what the schemes need.
+# ------------------------------------------------------------------------------------
+
+
+class BatchGame:
+    """The GAN game on one batch: x = generator weights, y = discriminator weights.
+
+    Offers ``grad_x``, ``grad_y`` and ``grads`` like :class:`gankit.games.Game`, so every
+    scheme of :mod:`gankit.schemes` drives networks unchanged. Each gradient evaluation
+    folds a fresh counter into the step's key (fresh noise); the last evaluation's
+    losses and updated non-trainable state are kept for the caller (``record``).
+    """
+
+    def __init__(
+        self,
+        gan: GAN,
+        real: Array,
+        key: Array,
+        g_state: list,
+        d_state: list,
+        regs: tuple,
+        record: bool = True,
+    ) -> None:
+        self.gan, self.real, self.key, self.regs, self.record = gan, real, key, regs, record
+        self.g_state, self.d_state = g_state, d_state
+        self.calls = 0
+        self.d_loss: Array | None = None
+        self.g_loss: Array | None = None
+
+    def _next_key(self) -> Array:
+        key = jax.random.fold_in(self.key, self.calls)
+        self.calls += 1
+        return key
+
+    def fake(self, x: list, key: Array) -> tuple[Array, list]:
+        gan = self.gan
+        z = sample_noise(key, self.real.shape[0], gan.noise_dim, gan.noise)
+        out, g_state = gan.generator.stateless_call(x, self.g_state, z, training=True)
+        return out, g_state
+
+    def d_objective(self, y: list, x: list, key: Array) -> tuple[Array, tuple]:
+        """The discriminator's loss (with penalties) at ``(x, y)``."""
+        gan, regs = self.gan, self.regs
+        k_z, k_noise, k_pen = jax.random.split(key, 3)
+        fake, g_state = self.fake(x, k_z)
+        fake = jax.lax.stop_gradient(fake)
+        real_in, fake_in = losses.noise_inputs(regs, self.real, fake, k_noise)
+        d = gan.discriminator
+        real_logits, d_state = d.stateless_call(y, self.d_state, real_in, training=True)
+        fake_logits, d_state = d.stateless_call(y, d_state, fake_in, training=True)
+        loss = losses.discriminator_loss(
+            gan.loss, real_logits, fake_logits, losses.real_label(regs)
+        )
+
+        def d_fn(v: Array) -> Array:
+            return d.stateless_call(y, d_state, v, training=True)[0]
+
+        loss = loss + losses.penalty(regs, d_fn, real_in, fake_in, k_pen)
+        return loss, (loss, g_state, d_state)
+
+    def g_objective(self, x: list, y: list, key: Array) -> tuple[Array, tuple]:
+        """The generator's loss at ``(x, y)``."""
+        k_z, k_noise, _ = jax.random.split(key, 3)
+        fake, g_state = self.fake(x, k_z)
+        _, fake_in = losses.noise_inputs(self.regs, self.real, fake, k_noise)
+        logits, _ = self.gan.discriminator.stateless_call(y, self.d_state, fake_in, training=True)
+        loss = losses.generator_loss(self.gan.loss, logits)
+        return loss, (loss, g_state)
+
+    def _grad_y(self, x: list, y: list, key: Array) -> list:
+        grads, (loss, g_state, d_state) = jax.grad(self.d_objective, has_aux=True)(y, x, key)
+        if self.record:
+            self.d_loss, self.d_state = loss, d_state
+        return grads
+
+    def _grad_x(self, x: list, y: list, key: Array) -> list:
+        grads, (loss, g_state) = jax.grad(self.g_objective, has_aux=True)(x, y, key)
+        if self.record:
+            self.g_loss, self.g_state = loss, g_state
+        return grads
+
+    def grad_x(self, x: list, y: list) -> list:
+        return self._grad_x(x, y, self._next_key())
+
+    def grad_y(self, x: list, y: list) -> list:
+        return self._grad_y(x, y, self._next_key())
+
+    def grads(self, x: list, y: list) -> tuple[list, list]:
+        key = self._next_key()  # one key: both players see the same fakes
+        return self._grad_x(x, y, key), self._grad_y(x, y, key)
+
+
+# ------------------------------------------------------------------------------------
+# The model
+# ------------------------------------------------------------------------------------
+
+
+def _as_optimizer(opt: Any, name: str) -> keras.optimizers.Optimizer:
+    if opt is None:
+        return keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)
+    if isinstance(opt, keras.optimizers.Optimizer):
+        return opt
+    if isinstance(opt, int | float) and not isinstance(opt, bool):
+        return keras.optimizers.SGD(learning_rate=_checks.positive(name, opt))
+    raise ValueError(
+        f"{name} must be a keras.optimizers.Optimizer, a positive learning rate or None; "
+        f"got {opt!r}"
+    )
+
+
+def _from_stepper(step: Any) -> keras.optimizers.Optimizer:
+    if isinstance(step, KerasStep):
+        return step.cls.from_config(step.config)
+    if isinstance(step, PlainStep):
+        return keras.optimizers.SGD(learning_rate=0.01)
+    raise ValueError(f"cannot build a Keras optimizer from {step!r}")
+
+
+def _reg_config(r: Any) -> dict:
+    return {"class": type(r).__name__, **{k: v for k, v in vars(r).items()}}
+
+
+def _reg_from_config(c: dict) -> Any:
+    classes = {cls.__name__: cls for cls in _reg.REGULARIZERS}
+    c = dict(c)
+    return classes[c.pop("class")](**c)
+
+
+def _lr_index(opt: keras.optimizers.Optimizer) -> int | None:
+    lr = getattr(opt, "_learning_rate", None)
+    return next((i for i, v in enumerate(opt.variables) if v is lr), None)
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class GAN(keras.Model):
+    """A GAN as a ``keras.Model``: ``fit()`` on real samples, ``sample()`` new ones.
+
+    ``loss`` is one of :data:`gankit.losses.LOSSES`; ``reg`` None or records of
+    :mod:`gankit.reg`; ``scheme`` a name of :data:`gankit.schemes.SCHEMES` (options
+    ``d_steps``, ``g_steps``, ``gamma``, ``lam``) or a ready scheme (its optimizers are
+    rebuilt from their configs). Each player has its own Keras optimizer (default
+    ``Adam(1e-3, beta_1=0.5)``): different learning rates are TTUR; ``clipnorm``,
+    ``clipvalue`` and ``global_clipnorm`` work as in Keras. ``ema`` (a decay such as
+    0.999) keeps an average of the generator's weights that :meth:`sample` uses.
+    ``weight_clip`` clips the discriminator's weights to ``[-c, c]`` after every update
+    (the original WGAN). ``noise`` is ``"gaussian"`` or ``"uniform"``.
+
+    A step whose losses or weights are not finite is not applied: the run stops at its
+    last finite state, :attr:`halted_at` names the step, and ``fit()`` ends with a
+    :class:`NonFiniteLossWarning`. :meth:`clear_halt` lets it go on (say, after lowering
+    a learning rate).
+
+    >>> import gankit as gk, keras
+    >>> gan = gk.GAN(gk.models.mlp_generator(), gk.models.mlp_discriminator(),
+    ...              loss="hinge", reg=gk.reg.R1(1.0), scheme="alternating", d_steps=2,
+    ...              g_optimizer=keras.optimizers.Adam(1e-4), d_optimizer=keras.optimizers.Adam(4e-4))
+    >>> history = gan.fit(gk.data.toy("ring8", 1024), batch_size=256, epochs=1, verbose=0)
+    >>> int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)
+    (8, 4)
+    >>> gan.sample(3, seed=0).shape
+    (3, 2)
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        loss: str = "nsgan",
+        reg: Any = None,
+        scheme: str | schemes.Scheme = "simultaneous",
+        g_optimizer: Any = None,
+        d_optimizer: Any = None,
+        d_steps: int = 1,
+        g_steps: int = 1,
+        gamma: float | None = None,
+        lam: float | None = None,
+        noise: str = "gaussian",
+        ema: float | None = None,
+        weight_clip: float | None = None,
+        seed: int = 0,
+        name: str = "gan",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        for label, model in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(model, keras.Model):
+                raise ValueError(f"{label} must be a keras.Model, got {model!r}")
+            if not model.built:
+                raise ValueError(f"{label} must be built (give it an Input), got {model!r}")
+        self.generator = generator
+        self.discriminator = discriminator
+        g_out, d_in = generator.output_shape, discriminator.input_shape
+        if tuple(g_out[1:]) != tuple(d_in[1:]):
+            raise ValueError(
+                f"generator output shape {g_out} does not match discriminator input {d_in}"
+            )
+        self.noise_dim = int(generator.input_shape[-1])
+        self.sample_shape = tuple(int(s) for s in g_out[1:])
+        self.loss = losses.check_loss(loss)
+        self.regs = losses.check_reg(reg, self.loss)
+        self.noise = _checks.choice("noise", noise, NOISES)
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        self.seed = int(seed)
+
+        # The scheme and each player's optimizer.
+        extras = {}
+        if isinstance(scheme, schemes.Scheme):
+            if g_optimizer is not None or d_optimizer is not None:
+                raise ValueError(
+                    "give the optimizers either inside scheme or as g_optimizer/d_optimizer"
+                )
+            g_optimizer, d_optimizer = (_from_stepper(s) for s in scheme.steppers)
+            if isinstance(scheme.steppers[0], PlainStep):
+                g_optimizer.learning_rate = scheme.player_hyper(0)["learning_rate"]
+                d_optimizer.learning_rate = scheme.player_hyper(1)["learning_rate"]
+            options = dict(scheme.options)
+            extras = {k: scheme.hyper[k] for k in scheme.extra}
+            kind = scheme.kind
+        else:
+            kind = _checks.choice("scheme", scheme, GAN_SCHEMES)
+            options = {"d_steps": d_steps, "g_steps": g_steps} if kind == "alternating" else {}
+            if kind == "consensus":
+                extras["gamma"] = 1.0 if gamma is None else gamma
+            if kind == "sga":
+                extras["lam"] = 1.0 if lam is None else lam
+        self.g_optimizer = _as_optimizer(g_optimizer, "g_optimizer")
+        self.d_optimizer = _as_optimizer(d_optimizer, "d_optimizer")
+        if self.g_optimizer is self.d_optimizer:
+            raise ValueError("g_optimizer and d_optimizer must be two optimizer objects")
+        self.scheme = schemes.make(kind, (self.g_optimizer, self.d_optimizer), **options, **extras)
+        self.scheme_name = kind
+        self.scheme_options = options | extras
+
+        self.ema_decay = None if ema is None else float(ema)
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"ema must be None or a decay in (0, 1), got {ema!r}")
+        self.weight_clip = (
+            None if weight_clip is None else _checks.positive("weight_clip", weight_clip)
+        )
+
+        has_state = generator.non_trainable_variables or discriminator.non_trainable_variables
+        if kind in ("consensus", "sga") and has_state:
+            raise ValueError(
+                f"scheme {kind!r} differentiates through the gradients and cannot thread "
+                "non-trainable state (BatchNorm); use a model without it or another scheme"
+            )
+        self._build_state()
+        self.compile()
+        self.built = True
+
+    # -- construction ----------------------------------------------------------------
+    def _build_state(self) -> None:
+        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
+        for label, opt, variables in (
+            ("g_optimizer", self.g_optimizer, g_vars),
+            ("d_optimizer", self.d_optimizer, d_vars),
+        ):
+            if opt.built:
+                raise ValueError(f"{label} is already built for other weights; pass a fresh one")
+            opt.build(variables)
+        self.pair = PairOptimizer(self.g_optimizer, self.d_optimizer)
+        g0 = [v.value for v in g_vars]
+        d0 = [v.value for v in d_vars]
+        self.scheme.prepare(g0, d0)
+        self._lr_index = (_lr_index(self.g_optimizer), _lr_index(self.d_optimizer))
+        for p, (opt, params) in enumerate(((self.g_optimizer, g0), (self.d_optimizer, d0))):
+            mine = [v for i, v in enumerate(opt.variables) if i != self._lr_index[p]]
+            theirs = self.scheme.steppers[p].init(params)
+            if [tuple(v.shape) for v in mine] != [tuple(a.shape) for a in theirs]:
+                raise ValueError(f"optimizer {opt!r} keeps a state gankit cannot thread")
+
+        # Traced numbers other than learning rates (those live in the optimizers).
+        names, values = [], []
+        for key, value in self.scheme.hyper.items():
+            if key.endswith("learning_rate") and key.count(".") == 1:
+                continue
+            names.append(
+                {"x": "g", "y": "d"}.get(key.split(".")[0], "") + "." + key.split(".")[-1]
+                if "." in key
+                else key
+            )
+            values.append(value)
+        for r in self.regs:
+            for field, value in vars(r).items():
+                names.append(f"{type(r).__name__}.{field}")
+                values.append(value)
+        if self.ema_decay is not None:
+            names.append("ema")
+            values.append(self.ema_decay)
+        if self.weight_clip is not None:
+            names.append("weight_clip")
+            values.append(self.weight_clip)
+        self.number_names = tuple(names)
+        self._hyper_keys = tuple(
+            k for k in self.scheme.hyper if not (k.endswith("learning_rate") and k.count(".") == 1)
+        )
+
+        def var(value: Any, dtype: str, name: str) -> keras.Variable:
+            return keras.Variable(np.asarray(value), dtype=dtype, trainable=False, name=name)
+
+        self.rng = var(np.asarray(jax.random.PRNGKey(self.seed)), "uint32", "rng")
+        self.step_counter = var(0, "int32", "step")
+        self.halt_counter = var(-1, "int32", "halted_at")
+        self.numbers = var(np.asarray(values, np.float32).reshape(-1), "float32", "numbers")
+        self.ema_weights = (
+            [var(np.asarray(v), "float32", f"ema_{i}") for i, v in enumerate(g0)]
+            if self.ema_decay is not None
+            else []
+        )
+        extra_shapes = jax.eval_shape(lambda: self.scheme.init_extra(_ShapeGame(), g0, d0))
+        self._extra_def = jax.tree.structure(extra_shapes)
+        self.extra_state = [
+            var(np.zeros(s.shape, s.dtype), str(s.dtype), f"extra_{i}")
+            for i, s in enumerate(jax.tree.leaves(extra_shapes))
+        ]
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self._layout_cache = None
+        self._jit_cache: dict = {}
+
+    def compile(self, **kwargs: Any) -> None:
+        """Keras' compile with this GAN's optimizers (``jit_compile``, ``steps_per_execution``)."""
+        for bad in ("optimizer", "loss", "metrics"):
+            if bad in kwargs:
+                raise ValueError(
+                    f"GAN.compile does not take {bad!r}: set optimizers and loss in gk.GAN(...)"
+                )
+        super().compile(optimizer=self.pair, **kwargs)
+
+    def compile_from_config(self, config: dict) -> None:
+        """The GAN compiles itself on construction; nothing to restore."""
+
+    def call(self, z: Array, training: bool = False) -> Array:
+        """The generator on noise ``z``."""
+        return self.generator(z, training=training)
+
+    @property
+    def metrics(self) -> list:
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    # -- readable state --------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        """Updates applied so far (one per batch, whatever the scheme)."""
+        return int(np.asarray(self.step_counter.value))
+
+    @property
+    def halted_at(self) -> int | None:
+        """The step whose loss or weights went non-finite (training stopped), or None."""
+        value = int(np.asarray(self.halt_counter.value))
+        return None if value < 0 else value
+
+    @property
+    def halt_message(self) -> str | None:
+        """A sentence saying where and why training stopped, or None."""
+        at = self.halted_at
+        if at is None:
+            return None
+        return (
+            f"training stopped at step {at}: the losses or weights became non-finite; "
+            f"the model keeps its last finite state (step {self.step})"
+        )
+
+    def clear_halt(self) -> None:
+        """Let a run that went non-finite train again from its last finite state."""
+        self.halt_counter.assign(np.int32(-1))
+
+    @property
+    def hyper(self) -> dict:
+        """The numbers training reads each step: learning rates and the traced numbers."""
+        out = {}
+        for label, opt in (("g", self.g_optimizer), ("d", self.d_optimizer)):
+            if isinstance(opt._learning_rate, keras.Variable):
+                out[f"{label}.learning_rate"] = float(np.asarray(opt._learning_rate.value))
+        values = np.asarray(self.numbers.value)
+        out.update({k: float(v) for k, v in zip(self.number_names, values, strict=True)})
+        return out
+
+    def set_hyper(self, **numbers: float) -> None:
+        """Change numbers mid-run (applies at the next step, never recompiles).
+
+        Names are those of :attr:`hyper`, e.g. ``{"d.learning_rate": 1e-3, "R1.gamma": 5}``
+        (pass them as ``**{...}``: the names contain dots).
+        """
+        unknown = set(numbers) - set(self.hyper)
+        if unknown:
+            raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(self.hyper)}")
+        values = np.asarray(self.numbers.value).copy()
+        for key, value in numbers.items():
+            checked = float(_check_number(key, value))
+            if key.endswith(".learning_rate"):
+                opt = self.g_optimizer if key[0] == "g" else self.d_optimizer
+                opt.learning_rate = checked
+            else:
+                values[self.number_names.index(key)] = checked
+        self.numbers.assign(values)
+
+    # -- the state as arrays ---------------------------------------------------------
+    def _own(self) -> list:
+        return [
+            self.rng,
+            self.step_counter,
+            self.halt_counter,
+            self.numbers,
+            *self.ema_weights,
+            *self.extra_state,
+        ]
+
+    def _groups(self) -> dict:
+        g, d = self.generator, self.discriminator
+        return {
+            "g": g.trainable_variables,
+            "gn": g.non_trainable_variables,
+            "d": d.trainable_variables,
+            "dn": d.non_trainable_variables,
+            "go": self.g_optimizer.variables,
+            "do": self.d_optimizer.variables,
+            "own": self._own(),
+        }
+
+    def _layout(self) -> dict:
+        """Where each group's variables sit in Keras' (trainable, non-trainable, optimizer)."""
+        if self._layout_cache is None:
+            lists = {
+                "t": self.trainable_variables,
+                "n": self.non_trainable_variables,
+                "o": self.optimizer.variables,
+            }
+            where = {id(v): (k, i) for k, vs in lists.items() for i, v in enumerate(vs)}
+            layout = {}
+            for name, variables in self._groups().items():
+                layout[name] = [where[id(v)] for v in variables]
+            self._layout_cache = layout
+        return self._layout_cache
+
+    def _pack(self, groups: dict) -> dict:
+        own = groups["own"]
+        n_ema = len(self.ema_weights)
+        return {
+            "g": list(groups["g"]),
+            "gn": list(groups["gn"]),
+            "d": list(groups["d"]),
+            "dn": list(groups["dn"]),
+            "go": list(groups["go"]),
+            "do": list(groups["do"]),
+            "rng": own[0],
+            "step": own[1],
+            "halted": own[2],
+            "numbers": own[3],
+            "ema": list(own[4 : 4 + n_ema]),
+            "extra": list(own[4 + n_ema :]),
+        }
+
+    @staticmethod
+    def _unpack(state: dict) -> dict:
+        own = [
+            state["rng"],
+            state["step"],
+            state["halted"],
+            state["numbers"],
+            *state["ema"],
+            *state["extra"],
+        ]
+        return {k: state[k] for k in ("g", "gn", "d", "dn", "go", "do")} | {"own": own}
+
+    def get_state(self) -> dict:
+        """The whole training state as a dict of arrays (a pytree)."""
+        return self._pack({k: [v.value for v in vs] for k, vs in self._groups().items()})
+
+    def set_state(self, state: dict) -> None:
+        """Write a state from :meth:`get_state` (or a training call) back into the variables."""
+        for name, values in self._unpack(state).items():
+            for variable, value in zip(self._groups()[name], values, strict=True):
+                variable.assign(value)
+
+    # -- one step, as a pure function ------------------------------------------------
+    def _numbers(self, vector: Array) -> dict:
+        return {k: vector[i] for i, k in enumerate(self.number_names)}
+
+    def _scheme_at(self, state: dict, numbers: dict) -> schemes.Scheme:
+        hyper = {}
+        for key in self.scheme.hyper:
+            if key in self._hyper_keys:
+                prefix, _, base = key.rpartition(".")
+                name = {"x": "g", "y": "d"}.get(prefix, prefix) + "." + base if prefix else key
+                hyper[key] = numbers[name]
+            else:
+                player = 0 if key.startswith("x.") else 1
+                opt_state = state["go" if player == 0 else "do"]
+                hyper[key] = opt_state[self._lr_index[player]]
+        scheme = copy.copy(self.scheme)
+        scheme.hyper = hyper
+        return scheme
+
+    def _regs_at(self, numbers: dict) -> tuple:
+        out = []
+        for r in self.regs:
+            leaves = [numbers[f"{type(r).__name__}.{f}"] for f in vars(r)]
+            out.append(jax.tree.unflatten(jax.tree.structure(r), leaves))
+        return tuple(out)
+
+    def _split_opt(self, state: dict) -> tuple[list, list]:
+        return tuple(
+            [v for i, v in enumerate(state[k]) if i != self._lr_index[p]]
+            for p, k in enumerate(("go", "do"))
+        )
+
+    def _join_opt(self, state: dict, sx: list, sy: list) -> tuple[list, list]:
+        out = []
+        for p, (k, s) in enumerate((("go", sx), ("do", sy))):
+            s = list(s)
+            if self._lr_index[p] is not None:
+                s.insert(self._lr_index[p], state[k][self._lr_index[p]])
+            out.append(s)
+        return tuple(out)
+
+    def _step_fn(self, state: dict, real: Array, mode: str = "both") -> tuple[dict, Array]:
+        """One update of ``mode`` ("both", "d" or "g") on ``real``; returns (state, losses)."""
+        rng, key = jax.random.split(state["rng"])
+        numbers = self._numbers(state["numbers"])
+        scheme = self._scheme_at(state, numbers)
+        regs = self._regs_at(numbers)
+        record = self.scheme_name not in ("consensus", "sga")
+        game = BatchGame(self, real, key, state["gn"], state["dn"], regs, record=record)
+        x, y = state["g"], state["d"]
+        sx, sy = self._split_opt(state)
+        extra = jax.tree.unflatten(self._extra_def, state["extra"])
+        if mode == "both":
+            if self.extra_state:
+                extra = jax.lax.cond(
+                    state["step"] == 0,
+                    lambda: scheme.init_extra(
+                        BatchGame(self, real, key, state["gn"], state["dn"], regs, False), x, y
+                    ),
+                    lambda: extra,
+                )
+            x2, y2, (sx2, sy2, extra2) = scheme.step(game, x, y, (sx, sy, extra))
+        elif mode == "d":
+            g = game.grad_y(x, y)
+            y2, sy2 = scheme.steppers[1].apply(scheme.player_hyper(1), sy, g, y)
+            x2, sx2, extra2 = x, sx, extra
+        else:
+            g = game.grad_x(x, y)
+            x2, sx2 = scheme.steppers[0].apply(scheme.player_hyper(0), sx, g, x)
+            y2, sy2, extra2 = y, sy, extra
+        if self.weight_clip is not None:
+            c = numbers["weight_clip"]
+            y2 = [jnp.clip(w, -c, c) for w in y2]
+        if not record or game.d_loss is None or game.g_loss is None:
+            probe = BatchGame(self, real, key, state["gn"], state["dn"], regs, True)
+            if game.d_loss is None or not record:
+                probe._grad_y(x, y, key)
+            if game.g_loss is None or not record:
+                probe._grad_x(x, y, key)
+            d_loss = probe.d_loss if (game.d_loss is None or not record) else game.d_loss
+            g_loss = probe.g_loss if (game.g_loss is None or not record) else game.g_loss
+        else:
+            d_loss, g_loss = game.d_loss, game.g_loss
+        go, do = self._join_opt(state, sx2, sy2)
+        new = dict(state)
+        new.update(g=list(x2), d=list(y2), go=go, do=do, rng=rng, step=state["step"] + 1)
+        new["extra"] = jax.tree.leaves(extra2)
+        new["gn"] = list(game.g_state)
+        new["dn"] = list(game.d_state)
+        if self.ema_weights:
+            decay = numbers["ema"]
+            new["ema"] = [
+                decay * e + (1 - decay) * w for e, w in zip(state["ema"], x2, strict=True)
+            ]
+        losses_now = jnp.stack([d_loss, g_loss]).astype(jnp.float32)
+        finite = jnp.all(jnp.isfinite(losses_now))
+        for w in jax.tree.leaves((new["g"], new["d"])):
+            finite = finite & jnp.all(jnp.isfinite(w))
+        alive = state["halted"] < 0
+        ok = alive & finite
+        out = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new, state)
+        out["halted"] = jnp.where(alive & ~finite, state["step"] + 1, state["halted"]).astype(
+            jnp.int32
+        )
+        return out, jnp.where(ok, losses_now, jnp.nan)
+
+    # -- fit() ---------------------------------------------------------------------
+    def train_step(self, state: tuple, data: Any) -> tuple[dict, tuple]:
+        """Keras' JAX train step: unpack Keras' state lists, step, pack them back."""
+        _TRACES["count"] += 1
+        trainable, non_trainable, optimizer_vars, metrics_vars = state
+        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        lists = {"t": trainable, "n": non_trainable, "o": optimizer_vars}
+        layout = self._layout()
+        groups = {name: [lists[k][i] for k, i in pos] for name, pos in layout.items()}
+        new, step_losses = self._step_fn(self._pack(groups), jnp.asarray(real, jnp.float32))
+        out = {k: list(v) for k, v in lists.items()}
+        for name, values in self._unpack(new).items():
+            for (k, i), value in zip(layout[name], values, strict=True):
+                out[k][i] = value
+        ok = jnp.all(jnp.isfinite(step_losses))
+        logs, new_metrics, start = {}, [], 0
+        for metric, value in zip(self.metrics, (step_losses[0], step_losses[1]), strict=True):
+            mine = metrics_vars[start : start + len(metric.variables)]
+            start += len(metric.variables)
+            mine = metric.stateless_update_state(
+                mine, jnp.where(ok, value, 0.0), sample_weight=ok.astype(jnp.float32)
+            )
+            logs[metric.name] = metric.stateless_result(mine)
+            new_metrics += list(mine)
+        return logs, (out["t"], out["n"], out["o"], new_metrics)
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        *,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        callbacks: Sequence | None = None,
+        steps_per_epoch: int | None = None,
+        shuffle: bool = True,
+        **kwargs: Any,
+    ) -> keras.callbacks.History:
+        """Keras ``fit`` on real samples ``x`` (an array: shuffled, fixed-size batches).
+
+        An array ``x`` is cut into batches of exactly ``batch_size`` (default 256) rows,
+        a fresh permutation per epoch, the ragged rest dropped: one compiled step. Any
+        other input (a ``PyDataset``, a generator) goes to Keras unchanged. Training stops
+        with a :class:`NonFiniteLossWarning` when a step goes non-finite.
+        """
+        if y is not None:
+            raise ValueError("GAN.fit takes only real samples x (no targets y)")
+        if isinstance(x, np.ndarray | jax.Array | list):
+            x = _check_samples(x, self.sample_shape)
+            size = 256 if batch_size is None else _checks.count("batch_size", batch_size)
+            if size > len(x):
+                raise ValueError(f"batch_size must be at most len(x) = {len(x)}, got {size}")
+            per_epoch = len(x) // size
+            steps_per_epoch = per_epoch if steps_per_epoch is None else steps_per_epoch
+            x = _epochs(x, size, self.seed, self.step, shuffle)
+            batch_size, shuffle = None, False
+        cbs = list(callbacks or []) + [_HaltOnNonFinite()]
+        return super().fit(
+            x,
+            batch_size=batch_size,
+            epochs=epochs,
+            callbacks=cbs,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=shuffle,
+            **kwargs,
+        )
+
+    # -- k steps in one call, for panels and benchmarks -----------------------------
+    def _compiled(self, kind: str, **static: Any):
+        key = (kind, tuple(sorted(static.items())))
+        if key not in self._jit_cache:
+            if kind == "train":
+                fn = jax.jit(
+                    self._train_many_steps, static_argnames=("steps", "batch_size", "mode")
+                )
+            elif kind == "sample":
+                fn = jax.jit(self._sample_fn, static_argnames=("n",))
+            elif kind == "runs":
+                fn = jax.jit(
+                    jax.vmap(self._train_many_steps, in_axes=(0, None, None, None, None)),
+                    static_argnums=(2, 3, 4),
+                )
+            elif kind == "runs_sample":
+                fn = jax.jit(
+                    jax.vmap(self._sample_fn, in_axes=(0, 0, None, None)), static_argnums=(3,)
+                )
+            elif kind == "transform":
+                fn = jax.jit(self._transform_fn)
+            elif kind == "discriminate":
+                fn = jax.jit(self._discriminate_fn)
+            else:
+                raise KeyError(kind)
+            self._jit_cache[key] = fn
+        return self._jit_cache[key]
+
+    def _train_many_steps(
+        self, state: dict, data: Array, steps: int, batch_size: int, mode: str
+    ) -> tuple[dict, Array]:
+        _TRACES["count"] += 1
+
+        def body(state, _):
+            rng, pick = jax.random.split(state["rng"])
+            idx = jax.random.randint(pick, (batch_size,), 0, data.shape[0])
+            state = dict(state, rng=rng)
+            return self._step_fn(state, data[idx], mode)
+
+        return jax.lax.scan(body, state, None, length=steps)
+
+    def train_steps(
+        self, data: Any, steps: int = 1, batch_size: int = 256, *, mode: str = "both"
+    ) -> np.ndarray:
+        """Run ``steps`` updates in one jitted call; batches drawn (with replacement) from ``data``.
+
+        ``mode`` is ``"both"`` (the scheme's update), ``"d"`` or ``"g"`` (one player's
+        gradient step only: the panel's Step D / Step G). Returns the per-step losses
+        ``(steps, 2)`` as ``[d_loss, g_loss]`` (NaN for steps not applied). Numbers
+        changed with :meth:`set_hyper` apply at once and never recompile.
+        """
+        data = _check_samples(data, self.sample_shape)
+        steps = _checks.count("steps", steps)
+        batch_size = _checks.count("batch_size", batch_size)
+        mode = _checks.choice("mode", mode, ("both", "d", "g"))
+        fn = self._compiled("train")
+        state, out = fn(
+            self.get_state(), jnp.asarray(data), steps=steps, batch_size=batch_size, mode=mode
+        )
+        self.set_state(state)
+        return np.asarray(out)
+
+    # -- many independent runs at once ----------------------------------------------
+    def fresh_state(self, seed: int) -> dict:
+        """A new run's state: weights re-drawn from the layers' initializers with ``seed``,
+        fresh optimizer state, step 0, RNG key from ``seed``; numbers as now."""
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        state = self.get_state()
+        g, gn = _fresh_weights(self.generator, int(seed) * 2)
+        d, dn = _fresh_weights(self.discriminator, int(seed) * 2 + 1)
+        sx = self.scheme.steppers[0].init(g)
+        sy = self.scheme.steppers[1].init(d)
+        go, do = self._join_opt(state, sx, sy)
+        state.update(g=g, gn=gn, d=d, dn=dn, go=go, do=do)
+        state["rng"] = jnp.asarray(jax.random.PRNGKey(int(seed)))
+        state["step"] = jnp.zeros((), jnp.int32)
+        state["halted"] = jnp.full((), -1, jnp.int32)
+        state["ema"] = list(g) if self.ema_weights else []
+        state["extra"] = [jnp.zeros_like(e) for e in state["extra"]]
+        return state
+
+    def runs(self, seeds: Sequence[int], **numbers: Any) -> Runs:
+        """Independent runs of this GAN, one per seed, trained together with ``vmap``.
+
+        Keyword numbers (names of :attr:`hyper`, given as ``**{"d.learning_rate": [...]}``)
+        may be arrays with one value per run: a sweep in one compiled call.
+
+        >>> import gankit as gk
+        >>> gan = gk.GAN(gk.models.mlp_generator(), gk.models.mlp_discriminator())
+        >>> runs = gan.runs(range(4))
+        >>> runs.train(gk.data.toy("ring8", 512), steps=3, batch_size=64).shape
+        (4, 3, 2)
+        >>> runs.sample(10).shape
+        (4, 10, 2)
+        """
+        seeds = [int(s) for s in seeds]
+        if not seeds:
+            raise ValueError("seeds must hold at least one integer")
+        unknown = set(numbers) - set(self.hyper)
+        if unknown:
+            raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(self.hyper)}")
+        states = [self.fresh_state(s) for s in seeds]
+        batched = jax.tree.map(lambda *xs: jnp.stack(xs), *states)
+        n = len(seeds)
+        for key, value in numbers.items():
+            arr = np.asarray(value, np.float64)
+            arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr
+            if arr.shape != (n,):
+                raise ValueError(
+                    f"{key} must be a number or {n} numbers (one per run), got {value!r}"
+                )
+            checked = np.asarray([_check_number(key, v) for v in arr], np.float32)
+            if key.endswith(".learning_rate"):
+                group, player = ("go", 0) if key[0] == "g" else ("do", 1)
+                batched[group][self._lr_index[player]] = jnp.asarray(checked)
+            else:
+                i = self.number_names.index(key)
+                batched["numbers"] = batched["numbers"].at[:, i].set(jnp.asarray(checked))
+        return Runs(self, batched, seeds)
+
+    # -- sampling -------------------------------------------------------------------
+    def _sample_fn(self, g_params: list, g_state: list, key: Array, n: int) -> Array:
+        z = sample_noise(key, n, self.noise_dim, self.noise)
+        return self.generator.stateless_call(g_params, g_state, z, training=False)[0]
+
+    def _transform_fn(self, g_params: list, g_state: list, z: Array) -> Array:
+        return self.generator.stateless_call(g_params, g_state, z, training=False)[0]
+
+    def _discriminate_fn(self, d_params: list, d_state: list, x: Array) -> Array:
+        out = self.discriminator.stateless_call(d_params, d_state, x, training=False)[0]
+        return jnp.reshape(out, (out.shape[0], -1)).mean(axis=1)
+
+    def generator_weights(self, ema: bool | None = None) -> list:
+        """The generator's weights: the EMA average if kept (and ``ema`` is not False)."""
+        use_ema = bool(self.ema_weights) if ema is None else bool(ema)
+        if use_ema and not self.ema_weights:
+            raise ValueError("ema=True needs a GAN built with ema=<decay>")
+        source = self.ema_weights if use_ema else self.generator.trainable_variables
+        return [v.value for v in source]
+
+    def sample(self, n: int, seed: int = 0, *, ema: bool | None = None) -> np.ndarray:
+        """``n`` generated samples (numpy), from noise drawn with ``seed``.
+
+        Uses the EMA weights when the GAN keeps them (``ema=False`` for the live ones).
+        """
+        n = _checks.count("n", n)
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        fn = self._compiled("sample")
+        g_state = [v.value for v in self.generator.non_trainable_variables]
+        out = fn(self.generator_weights(ema), g_state, jax.random.PRNGKey(int(seed)), n=n)
+        return np.asarray(out)
+
+    def transform(self, z: Any, *, ema: bool | None = None) -> np.ndarray:
+        """The generator applied to given noise ``z`` ``(n, noise_dim)`` (the manifold view)."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.noise_dim:
+            raise ValueError(f"z must have shape (n, {self.noise_dim}), got {z.shape}")
+        g_state = [v.value for v in self.generator.non_trainable_variables]
+        fn = self._compiled("transform")
+        return np.asarray(fn(self.generator_weights(ema), g_state, jnp.asarray(z)))
+
+    def discriminate(self, x: Any) -> np.ndarray:
+        """The discriminator's logits on points ``x`` ``(n, ...)`` as ``(n,)``."""
+        x = _check_samples(x, self.sample_shape)
+        d = self.discriminator
+        fn = self._compiled("discriminate")
+        out = fn(
+            [v.value for v in d.trainable_variables],
+            [v.value for v in d.non_trainable_variables],
+            jnp.asarray(x),
+        )
+        return np.asarray(out)
+
+    # -- checkpoints ----------------------------------------------------------------
+    def save_checkpoint(self, path: str) -> None:
+        """Save the whole run (weights, both optimizers, step, RNG, EMA) to ``*.weights.h5``.
+
+        Resuming with :meth:`load_checkpoint` on an identically built GAN continues
+        exactly where the saved run was.
+        """
+        if not str(path).endswith(".weights.h5"):
+            raise ValueError(f"path must end with .weights.h5, got {path!r}")
+        self.save_weights(str(path))
+
+    def load_checkpoint(self, path: str) -> None:
+        """Load a run saved by :meth:`save_checkpoint` into this (identically built) GAN."""
+        if not str(path).endswith(".weights.h5"):
+            raise ValueError(f"path must end with .weights.h5, got {path!r}")
+        self.load_weights(str(path))
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            "loss": self.loss,
+            "reg": [_reg_config(r) for r in self.regs],
+            "scheme": self.scheme_name,
+            "scheme_options": dict(self.scheme_options),
+            "noise": self.noise,
+            "ema": self.ema_decay,
+            "weight_clip": self.weight_clip,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> GAN:
+        config = dict(config)
+        options = config.pop("scheme_options", {})
+        return cls(
+            keras.saving.deserialize_keras_object(config.pop("generator")),
+            keras.saving.deserialize_keras_object(config.pop("discriminator")),
+            g_optimizer=keras.optimizers.deserialize(config.pop("g_optimizer")),
+            d_optimizer=keras.optimizers.deserialize(config.pop("d_optimizer")),
+            reg=[_reg_from_config(c) for c in config.pop("reg", [])] or None,
+            **options,
+            **config,
+        )
+
+
+class Runs:
+    """Independent runs of one GAN (built by :meth:`GAN.runs`), trained together by ``vmap``.
+
+    ``state`` is the GAN's state with a leading run axis. Nothing recompiles between
+    calls with the same ``steps`` and ``batch_size``.
+    """
+
+    def __init__(self, gan: GAN, state: dict, seeds: Sequence[int]) -> None:
+        self.gan, self.state, self.seeds = gan, state, list(seeds)
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def train(self, data: Any, steps: int = 1, batch_size: int = 256) -> np.ndarray:
+        """``steps`` updates of every run; per-run, per-step losses ``(runs, steps, 2)``."""
+        data = _check_samples(data, self.gan.sample_shape)
+        steps = _checks.count("steps", steps)
+        batch_size = _checks.count("batch_size", batch_size)
+        fn = self.gan._compiled("runs")
+        self.state, out = fn(self.state, jnp.asarray(data), steps, batch_size, "both")
+        return np.asarray(out)
+
+    def sample(self, n: int, seed: int = 0, *, ema: bool | None = None) -> np.ndarray:
+        """``n`` samples of every run ``(runs, n, ...)``, all from the same noise."""
+        n = _checks.count("n", n)
+        use_ema = bool(self.state["ema"]) if ema is None else bool(ema)
+        if use_ema and not self.state["ema"]:
+            raise ValueError("ema=True needs a GAN built with ema=<decay>")
+        params = self.state["ema"] if use_ema else self.state["g"]
+        fn = self.gan._compiled("runs_sample")
+        return np.asarray(fn(params, self.state["gn"], jax.random.PRNGKey(int(seed)), n))
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Updates applied so far, per run."""
+        return np.asarray(self.state["step"])
+
+    @property
+    def halted_at(self) -> np.ndarray:
+        """Per run: the step that went non-finite (the run stopped there), or -1."""
+        return np.asarray(self.state["halted"])
+
+    def run_state(self, i: int) -> dict:
+        """Run ``i``'s state, for :meth:`GAN.set_state` (to look at one run closely)."""
+        return jax.tree.map(lambda a: a[i], self.state)
+
+
+def _fresh_weights(model: keras.Model, seed: int) -> tuple[list, list]:
+    """A model's (trainable, non-trainable) values re-drawn from its layers' initializers."""
+    drawn: dict[int, Array] = {}
+    count = 0
+    for layer in model._flatten_layers(include_self=False):
+        for v in list(layer._trainable_variables) + list(layer._non_trainable_variables):
+            init = getattr(layer, f"{v.name}_initializer", None)
+            if init is None:
+                continue
+            config = init.get_config()
+            if "seed" in config:
+                init = type(init).from_config(config | {"seed": seed * 7919 + count})
+                count += 1
+            drawn[id(v)] = jnp.asarray(init(tuple(v.shape), dtype=v.dtype))
+    return (
+        [drawn.get(id(v), v.value) for v in model.trainable_variables],
+        [drawn.get(id(v), v.value) for v in model.non_trainable_variables],
+    )
+
+
+class _ShapeGame:
+    """Stands in for a game when only the shapes of a scheme's memory are wanted."""
+
+    def grads(self, x, y):
+        return x, y
+
+    def grad_x(self, x, y):
+        return x
+
+    def grad_y(self, x, y):
+        return y
+
+
+def _check_number(name: str, value: Any) -> float:
+    base = name.rsplit(".", 1)[-1]
+    if base in ("ema",):
+        v = _checks.finite(name, value)
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+        return v
+    if base == "real_label":
+        v = _checks.finite(name, value)
+        if not 0.5 < v <= 1.0:
+            raise ValueError(f"{name} must be in (0.5, 1], got {value!r}")
+        return v
+    if base in ("sigma", "target", "weight_clip"):
+        return _checks.non_negative(name, value)
+    return float(schemes.check_hyper(name, value))
+
+
+def _check_samples(x: Any, shape: tuple) -> np.ndarray:
+    try:
+        arr = np.asarray(x, np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"samples must be numeric, of shape (n, {', '.join(map(str, shape))})"
+        ) from None
+    if arr.ndim != 1 + len(shape) or tuple(arr.shape[1:]) != tuple(shape) or len(arr) < 1:
+        raise ValueError(
+            f"samples must have shape (n, {', '.join(map(str, shape))}) with n >= 1, "
+            f"got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("samples must be finite (no NaN or inf)")
+    return arr
+
+
+def _epochs(x: np.ndarray, size: int, seed: int, start_step: int, shuffle: bool):
+    """Endless fixed-size batches; batch ``k`` depends only on ``(seed, k)``.
+
+    So a run resumed from a checkpoint at step ``k`` sees the batches an unbroken run
+    would have seen.
+    """
+    per_epoch = len(x) // size
+    epoch, offset = divmod(start_step, per_epoch)
+    while True:
+        if shuffle:
+            order = np.random.default_rng((seed, epoch)).permutation(len(x))
+        else:
+            order = np.arange(len(x))
+        for b in range(offset, per_epoch):
+            yield (x[order[b * size : (b + 1) * size]],)
+        epoch, offset = epoch + 1, 0
+
+
+class _HaltOnNonFinite(keras.callbacks.Callback):
+    """Stops ``fit`` when the GAN's step went non-finite, and says where."""
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        model = self.model
+        state = getattr(model, "_jax_state", None)
+        if state:
+            where = model._layout()["own"][2]
+            value = int(np.asarray(state["non_trainable_variables"][where[1]]))
+        else:
+            value = int(np.asarray(model.halt_counter.value))
+        if value >= 0:
+            model.stop_training = True
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        message = self.model.halt_message
+        if message:
+            warnings.warn(message, NonFiniteLossWarning, stacklevel=2)

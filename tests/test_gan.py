@@ -1,0 +1,293 @@
+"""gk.GAN: fit threads both optimizers, every scheme trains, state resumes exactly."""
+
+from __future__ import annotations  # noqa: I001  (gankit before keras: it picks JAX)
+
+import warnings
+
+import gankit as gk
+import jax
+import keras
+import numpy as np
+import pytest
+from gankit import data
+
+X = data.toy("ring8", 512, seed=0)
+
+
+def make(seed: int = 1, units: int = 16, **kw) -> gk.GAN:
+    keras.utils.set_random_seed(seed)
+    g = gk.models.mlp_generator(noise_dim=2, layers=2, units=units)
+    d = gk.models.mlp_discriminator(layers=2, units=units)
+    return gk.GAN(g, d, **kw)
+
+
+def values(variables) -> list[np.ndarray]:
+    return [np.array(v.value if hasattr(v, "value") else v) for v in variables]
+
+
+def test_fit_advances_both_optimizers_and_their_adam_moments():
+    gan = make()
+    g_m0 = values(gan.g_optimizer.variables)
+    gan.fit(X, batch_size=128, epochs=2, verbose=0)
+    assert int(gan.g_optimizer.iterations) == 8 and int(gan.d_optimizer.iterations) == 8
+    assert gan.step == 8
+    # Adam's moments (all variables but iterations and learning rate) really moved, and
+    # keep moving on the next fit (not reset to zero at every step, keras issue 19358).
+    moved = [
+        not np.array_equal(a, b)
+        for a, b in zip(g_m0, values(gan.g_optimizer.variables), strict=True)
+    ]
+    assert sum(moved) >= len(moved) - 2
+    for opt in (gan.g_optimizer, gan.d_optimizer):
+        assert all(np.abs(np.asarray(m.value)).sum() > 0 for m in opt._momentums)
+        assert all(np.abs(np.asarray(v.value)).sum() > 0 for v in opt._velocities)
+    m1 = values(gan.d_optimizer._momentums)
+    gan.fit(X, batch_size=128, epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations) == 12
+    assert not np.array_equal(m1[0], np.asarray(gan.d_optimizer._momentums[0].value))
+
+
+def test_fit_matches_train_steps_update_rule():
+    # Adam state carried across steps: 3 fit steps equal 3 steps of the pure jitted path
+    # fed the same batches.
+    a, b = make(), make()
+    a.fit(X[:384], batch_size=128, epochs=1, verbose=0, shuffle=False)
+    for k in range(3):
+        state = b.get_state()
+        new, _ = b._step_fn(state, jax.numpy.asarray(X[k * 128 : (k + 1) * 128]))
+        b.set_state(new)
+    for va, vb in zip(values(a.generator.weights), values(b.generator.weights), strict=True):
+        np.testing.assert_allclose(va, vb, rtol=1e-5, atol=1e-6)
+
+
+def test_alternating_counts_d_steps_and_g_steps():
+    gan = make(scheme="alternating", d_steps=3, g_steps=2)
+    gan.fit(X, batch_size=128, epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations) == 12
+    assert int(gan.g_optimizer.iterations) == 8
+
+
+@pytest.mark.parametrize("scheme", gk.schemes.SCHEMES)
+def test_every_scheme_trains_and_stays_finite(scheme):
+    gan = make(scheme=scheme)
+    losses = gan.train_steps(X, steps=5, batch_size=64)
+    assert losses.shape == (5, 2) and np.all(np.isfinite(losses))
+    assert gan.step == 5 and gan.halted_at is None
+
+
+@pytest.mark.parametrize("loss", gk.losses.LOSSES)
+def test_every_loss_and_regulariser_trains(loss):
+    regs = [gk.reg.R1(1.0), gk.reg.R2(0.5), gk.reg.GradientPenalty(1.0), gk.reg.InstanceNoise(0.1)]
+    if loss in gk.losses.CLASSIFIER_LOSSES:
+        regs.append(gk.reg.LabelSmoothing(0.9))
+    gan = make(loss=loss, reg=regs)
+    assert np.all(np.isfinite(gan.train_steps(X, steps=3, batch_size=64)))
+    assert "R1.gamma" in gan.hyper and "InstanceNoise.sigma" in gan.hyper
+
+
+def test_changing_numbers_applies_at_once_and_never_recompiles():
+    gan = make(reg=gk.reg.R1(1.0))
+    gan.train_steps(X, steps=4, batch_size=64)
+    before = gk.train.compile_count()
+    state = gan.get_state()
+    gan.set_hyper(**{"d.learning_rate": 0.05, "R1.gamma": 10.0, "g.beta_1": 0.9})
+    assert gan.hyper["d.learning_rate"] == pytest.approx(0.05)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.05)
+    gan.train_steps(X, steps=4, batch_size=64)
+    assert gk.train.compile_count() == before
+    other = make(reg=gk.reg.R1(1.0))
+    other.set_state(state)
+    other.train_steps(X, steps=4, batch_size=64)  # same start, old numbers
+    assert not np.allclose(
+        values(gan.discriminator.weights)[0], values(other.discriminator.weights)[0]
+    )
+    with pytest.raises(ValueError, match="unknown number"):
+        gan.set_hyper(momentum=0.5)
+    with pytest.raises(ValueError, match="learning_rate must be positive"):
+        gan.set_hyper(**{"g.learning_rate": -1.0})
+
+
+def test_step_d_and_step_g_move_one_player_only():
+    gan = make()
+    g0, d0 = values(gan.generator.weights), values(gan.discriminator.weights)
+    gan.train_steps(X, steps=1, batch_size=64, mode="d")
+    assert all(np.array_equal(a, b) for a, b in zip(g0, values(gan.generator.weights), strict=True))
+    assert not np.array_equal(d0[0], values(gan.discriminator.weights)[0])
+    assert int(gan.d_optimizer.iterations) == 1 and int(gan.g_optimizer.iterations) == 0
+    d1 = values(gan.discriminator.weights)
+    gan.train_steps(X, steps=1, batch_size=64, mode="g")
+    assert all(
+        np.array_equal(a, b) for a, b in zip(d1, values(gan.discriminator.weights), strict=True)
+    )
+    assert int(gan.g_optimizer.iterations) == 1
+
+
+def test_gradient_clipping_works_through_the_scheme():
+    sgd = keras.optimizers.SGD
+    gan = make(g_optimizer=sgd(1.0, clipvalue=1e-3), d_optimizer=sgd(1.0, global_clipnorm=1e-3))
+    g0, d0 = values(gan.generator.weights), values(gan.discriminator.weights)
+    gan.train_steps(X, steps=1, batch_size=64)
+    g_step = max(
+        np.abs(a - b).max() for a, b in zip(g0, values(gan.generator.weights), strict=True)
+    )
+    d_sq = sum(
+        ((a - b) ** 2).sum() for a, b in zip(d0, values(gan.discriminator.weights), strict=True)
+    )
+    assert 0 < g_step <= 1e-3 * (1 + 1e-5)
+    assert 0 < np.sqrt(d_sq) <= 1e-3 * (1 + 1e-4)
+
+
+def test_weight_clip_bounds_the_discriminator():
+    gan = make(loss="wgan", weight_clip=0.01, d_optimizer=keras.optimizers.RMSprop(5e-3))
+    gan.train_steps(X, steps=3, batch_size=64)
+    assert max(np.abs(w).max() for w in values(gan.discriminator.trainable_weights)) <= 0.01
+
+
+def test_ema_is_an_average_and_sample_uses_it():
+    gan = make(ema=0.5)
+    gan.train_steps(X, steps=1, batch_size=64)
+    live = values(gan.generator.trainable_weights)
+    ema = values(gan.ema_weights)
+    assert not np.allclose(live[0], ema[0])
+    assert not np.allclose(gan.sample(16, seed=3), gan.sample(16, seed=3, ema=False))
+    with pytest.raises(ValueError, match="ema"):
+        make().sample(4, ema=True)
+
+
+def test_sample_is_seeded_and_shaped():
+    gan = make()
+    a, b = gan.sample(32, seed=5), gan.sample(32, seed=5)
+    assert a.shape == (32, 2) and np.array_equal(a, b)
+    assert not np.array_equal(a, gan.sample(32, seed=6))
+    assert gan.transform(np.zeros((3, 2))).shape == (3, 2)
+    assert gan.discriminate(X[:7]).shape == (7,)
+
+
+def test_batchnorm_statistics_are_threaded_through_fit():
+    keras.utils.set_random_seed(0)
+    g = gk.models.mlp_generator(units=8, batch_norm=True)
+    d = gk.models.mlp_discriminator(units=8, batch_norm=True)
+    gan = gk.GAN(g, d)
+    g_stats, d_stats = values(g.non_trainable_weights), values(d.non_trainable_weights)
+    gan.fit(X, batch_size=128, epochs=1, verbose=0)
+    assert not np.allclose(g_stats[0], values(g.non_trainable_weights)[0])
+    assert not np.allclose(d_stats[0], values(d.non_trainable_weights)[0])
+
+
+def test_rng_advances_so_every_step_sees_new_noise():
+    gan = make()
+    k0 = np.array(gan.rng.value)
+    gan.fit(X, batch_size=128, epochs=1, verbose=0)
+    assert not np.array_equal(k0, np.array(gan.rng.value))
+
+
+@pytest.mark.parametrize("path", ["fit", "train_steps"])
+def test_checkpoint_resume_is_bitwise_exact(tmp_path, path):
+    kw = {"scheme": "optimistic", "ema": 0.9, "reg": gk.reg.InstanceNoise(0.05)}
+
+    def train(gan, epochs):
+        if path == "fit":
+            gan.fit(X, batch_size=128, epochs=epochs, verbose=0)
+        else:
+            gan.train_steps(X, steps=4 * epochs, batch_size=64)
+
+    whole = make(**kw)
+    train(whole, 2)
+    first = make(**kw)
+    train(first, 1)
+    ckpt = tmp_path / "run.weights.h5"
+    first.save_checkpoint(ckpt)
+    resumed = make(seed=99, **kw)  # different initial weights: all must come from the file
+    resumed.load_checkpoint(ckpt)
+    assert resumed.step == first.step
+    train(resumed, 1)
+    a, b = whole.get_state(), resumed.get_state()
+    for la, lb in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+        np.testing.assert_array_equal(np.asarray(la), np.asarray(lb))
+    with pytest.raises(ValueError, match="weights.h5"):
+        whole.save_checkpoint(tmp_path / "run.pkl")
+
+
+def test_keras_format_round_trip_in_safe_mode(tmp_path):
+    gan = make(loss="hinge", reg=gk.reg.R1(2.0), scheme="alternating", d_steps=2, ema=0.9)
+    gan.train_steps(X, steps=3, batch_size=64)
+    gan.save(tmp_path / "gan.keras")
+    back = keras.models.load_model(tmp_path / "gan.keras", safe_mode=True)
+    assert isinstance(back, gk.GAN) and back.step == 3
+    assert back.loss == "hinge" and back.hyper == gan.hyper
+    np.testing.assert_array_equal(back.sample(8, seed=1), gan.sample(8, seed=1))
+    assert int(back.d_optimizer.iterations) == 6
+
+
+def test_non_finite_step_halts_at_last_finite_state():
+    gan = make(g_optimizer=keras.optimizers.SGD(1e-3), d_optimizer=keras.optimizers.SGD(1e-3))
+    gan.train_steps(X, steps=2, batch_size=64)
+    gan.set_hyper(**{"d.learning_rate": 1e36, "g.learning_rate": 1e36})
+    before = jax.tree.leaves(gan.get_state()["g"] + gan.get_state()["d"])
+    losses = gan.train_steps(X, steps=5, batch_size=64)
+    assert gan.halted_at is not None and gan.halted_at >= 3
+    assert np.isnan(losses[-1]).all()
+    assert all(np.all(np.isfinite(w)) for w in values(gan.generator.weights))
+    assert "non-finite" in gan.halt_message and f"step {gan.halted_at}" in gan.halt_message
+    if gan.halted_at == 3:
+        after = jax.tree.leaves(gan.get_state()["g"] + gan.get_state()["d"])
+        assert all(
+            np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(before, after, strict=True)
+        )
+    # fit stops with a warning naming the step
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gan.fit(X, batch_size=128, epochs=3, verbose=0)
+    assert any(issubclass(w.category, gk.train.NonFiniteLossWarning) for w in caught)
+    gan.clear_halt()
+    gan.set_hyper(**{"d.learning_rate": 1e-3, "g.learning_rate": 1e-3})
+    assert np.all(np.isfinite(gan.train_steps(X, steps=2, batch_size=64)))
+
+
+def test_many_runs_with_vmap_seeds_and_learning_rates():
+    gan = make()
+    runs = gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3, 4e-3]})
+    before = gk.train.compile_count()
+    losses = runs.train(X, steps=4, batch_size=64)
+    runs.train(X, steps=4, batch_size=64)
+    assert gk.train.compile_count() - before == 1
+    assert losses.shape == (3, 4, 2) and np.all(np.isfinite(losses))
+    samples = runs.sample(20, seed=0)
+    assert samples.shape == (3, 20, 2)
+    assert not np.allclose(samples[0], samples[1])  # different seeds, different runs
+    assert runs.steps.tolist() == [8, 8, 8] and runs.halted_at.tolist() == [-1, -1, -1]
+    # run i of the batch is the run a single GAN would make from the same fresh state
+    single = make()
+    single.set_state(gan.fresh_state(1))
+    single.set_hyper(**{"d.learning_rate": 2e-3})
+    single.train_steps(X, steps=8, batch_size=64)
+    np.testing.assert_allclose(single.sample(20, seed=0), samples[1], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="one per run"):
+        gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3]})
+
+
+def test_bad_input_raises_value_errors():
+    g, d = gk.models.mlp_generator(), gk.models.mlp_discriminator()
+    with pytest.raises(ValueError, match="loss must be one of"):
+        gk.GAN(g, d, loss="vanilla")
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        gk.GAN(g, d, scheme="adam")
+    with pytest.raises(ValueError, match="noise must be one of"):
+        gk.GAN(g, d, noise="cauchy")
+    with pytest.raises(ValueError, match="reg must be"):
+        gk.GAN(g, d, reg="R1")
+    with pytest.raises(ValueError, match="does not match"):
+        gk.GAN(g, gk.models.mlp_discriminator(input_dim=3))
+    gan = make()
+    with pytest.raises(ValueError, match="shape"):
+        gan.train_steps(np.zeros((10, 3)), steps=1)
+    with pytest.raises(ValueError, match="finite"):
+        gan.fit(np.full((10, 2), np.nan), batch_size=5)
+    with pytest.raises(ValueError, match="batch_size"):
+        gan.fit(X[:10], batch_size=64)
+    with pytest.raises(ValueError, match="mode"):
+        gan.train_steps(X, mode="both players")
+    with pytest.raises(ValueError, match="noise_dim"):
+        gk.models.mlp_generator(noise_dim=9)
+    with pytest.raises(ValueError, match="activation"):
+        gk.models.mlp_discriminator(activation="swish2")
