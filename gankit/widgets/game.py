@@ -126,13 +126,14 @@ def click_layer(
 
 
 def as_game(game: Any) -> tuple[str, games.Game]:
-    """``(dropdown name, game)`` for a name or a 2-D gankit game (a user's one is "custom")."""
+    """``(dropdown name, game)`` for a name or a 1+1-number game (a user's one is "custom")."""
     if isinstance(game, str):
         return _checks.choice("game", game, GAMES), make_game(game)
-    if not isinstance(game, games.Game) or game.dim != 2:
+    if not isinstance(game, games.Game) or (game.n_x, game.n_y) != (1, 1):
         raise ValueError(
-            f"game must be one of {GAMES} or a gankit game with one number per player "
-            f"(dim == 2, e.g. gk.games.from_function(f)), got {game!r}"
+            f"game must be one of {GAMES} or a two-player gankit game with one number per "
+            f"player (e.g. gk.games.from_function(f); one-player surfaces go to "
+            f"OptimizerRace), got {game!r}"
         )
     return "custom", game
 
@@ -156,10 +157,11 @@ def verdict(
     known) over the last quarter is compared with the second quarter: shrinking is
     "converges", growing is "diverges (slowly)", neither is "cycles".
     """
+    if 0 <= cut.cut_at <= steps:  # what is drawn: where the path was cut
+        how = "left the view" if cut.reason == "left the view" else "blew up"
+        return f"diverges ({how} at step {cut.cut_at})"
     if 0 <= diverged_at <= steps:
         return f"diverges (blew up at step {diverged_at})"
-    if 0 <= cut.cut_at <= steps:
-        return f"diverges (left the view at step {cut.cut_at})"
     rows = np.asarray(traj[: steps + 1], np.float64)
     if equilibrium is not None:
         size = np.linalg.norm(rows - np.asarray(equilibrium, np.float64), axis=1)
@@ -237,6 +239,18 @@ class GameTrajectories(traitlets.HasTraits):
             raise ValueError(f"start must be two finite numbers (x, y), got {start!r}")
         self._custom = first_game if name == "custom" else None
 
+        _checks.choice("loss", loss, games.LOSSES)
+        _checks.choice("reg", reg, tuple(REGULARIZERS))
+        for label, number, (lo, hi) in (
+            ("learning_rate", learning_rate, RANGES["learning_rate"]),
+            ("momentum", momentum, RANGES["momentum"]),
+            ("gamma", gamma, RANGES["gamma"]),
+            ("lam", lam, RANGES["lam"]),
+            ("reg_weight", reg_weight, (0.0, 3.0)),
+        ):
+            if not lo <= _checks.finite(label, number) <= hi:
+                raise ValueError(f"{label} must be in [{lo}, {hi}] (its slider), got {number!r}")
+
         self.errors = _common.ErrorBox()
         self.game_name = ipywidgets.Dropdown(
             options=(("custom",) if self._custom is not None else ()) + GAMES,
@@ -255,7 +269,11 @@ class GameTrajectories(traitlets.HasTraits):
             value=learning_rate, min=lo, max=hi, step=0.01, description="learning rate"
         )
         self.momentum = ipywidgets.FloatSlider(
-            value=momentum, min=-0.9, max=0.9, step=0.05, description="momentum"
+            value=momentum,
+            min=RANGES["momentum"][0],
+            max=RANGES["momentum"][1],
+            step=0.05,
+            description="momentum",
         )
         self.gamma = ipywidgets.FloatSlider(
             value=gamma, min=0.0, max=3.0, step=0.05, description="gamma"
@@ -264,12 +282,6 @@ class GameTrajectories(traitlets.HasTraits):
         self.steps = ipywidgets.IntSlider(
             value=steps, min=1, max=self.max_steps, description="steps"
         )
-        for slider in (self.learning_rate, self.momentum, self.gamma, self.lam, self.reg_weight):
-            if not slider.min <= slider.value <= slider.max:
-                raise ValueError(
-                    f"{slider.description.replace(' ', '_')} must be in "
-                    f"[{slider.min}, {slider.max}], got {slider.value!r}"
-                )
 
         sx, sy = _common.scales(self.view)
         self._sx, self._sy = sx, sy
@@ -292,7 +304,7 @@ class GameTrajectories(traitlets.HasTraits):
             },
             default_size=90,
             colors=["#9a9a9a"],
-            default_opacities=[0.8],
+            opacities=[0.8],
         )
         self.clicks = click_layer(self.view, sx, sy, self._on_click)
         self.equilibrium = bqplot.Scatter(
@@ -348,7 +360,7 @@ class GameTrajectories(traitlets.HasTraits):
             ],
             axes=[
                 bqplot.Axis(scale=sx, label="x (minimiser, generator)"),
-                bqplot.Axis(scale=sy, orientation="vertical", label="y (maximiser, discriminator)"),
+                bqplot.Axis(scale=sy, side="left", label="y (maximiser, discriminator)"),
             ],
             fig_margin={"top": 20, "bottom": 50, "left": 60, "right": 20},
             legend_location="top-right",

@@ -338,7 +338,7 @@ class StabilityMap(traitlets.HasTraits):
             marker="circle",
             default_size=4,
             colors=["#222222"],
-            default_opacities=[0.6],
+            opacities=[0.6],
         )
         self.marker = bqplot.Scatter(
             x=[learning_rate],
@@ -351,7 +351,7 @@ class StabilityMap(traitlets.HasTraits):
         )
         axes = [
             bqplot.Axis(scale=self._sx, label="learning rate"),
-            bqplot.Axis(scale=self._sy, orientation="vertical", label=axis),
+            bqplot.Axis(scale=self._sy, side="left", label=axis),
             bqplot.ColorAxis(scale=self._sc, side="right", label="spectral radius"),
         ]
         self._axes = axes

@@ -125,7 +125,7 @@ class MinimaxSurface(traitlets.HasTraits):
             ],
             axes=[
                 bqplot.Axis(scale=sx, label="x (minimiser)"),
-                bqplot.Axis(scale=sy, orientation="vertical", label="y (maximiser)"),
+                bqplot.Axis(scale=sy, side="left", label="y (maximiser)"),
                 bqplot.ColorAxis(scale=sc, side="right", label="f(x, y)"),
             ],
             fig_margin={"top": 20, "bottom": 50, "left": 60, "right": 70},
@@ -168,7 +168,7 @@ class MinimaxSurface(traitlets.HasTraits):
             marks=[self.row, self.row_point],
             axes=[
                 bqplot.Axis(scale=self._sxs, label="x"),
-                bqplot.Axis(scale=self._sf, orientation="vertical", label="f(x, y0)"),
+                bqplot.Axis(scale=self._sf, side="left", label="f(x, y0)"),
             ],
             title="x minimises its row",
             layout=small,
@@ -179,7 +179,7 @@ class MinimaxSurface(traitlets.HasTraits):
             marks=[self.col, self.col_point],
             axes=[
                 bqplot.Axis(scale=self._sys, label="y"),
-                bqplot.Axis(scale=self._sf, orientation="vertical", label="f(x0, y)"),
+                bqplot.Axis(scale=self._sf, side="left", label="f(x0, y)"),
             ],
             title="y maximises its column",
             layout=small,
