@@ -380,10 +380,10 @@ class OptimizerRace:
                 distance = None if diverged else float(gaps[-1])
                 hits = np.flatnonzero(gaps < self.tolerance)
                 reached = int(hits[0]) if len(hits) and (at < 0 or hits[0] < at) else None
-            cut = _common.clip_path(path, self.view, at)
+            cut = _common.clip_path(path, self.view, at if diverged else -1)
             status = f"{cut.reason} at step {cut.cut_at}" if cut.reason else "in view"
-            if diverged:
-                status = f"diverged at step {at}"
+            if diverged and cut.reason != "diverged":
+                status += f"; diverged at step {at}"
             readout[name] = {
                 "final value": final,
                 "distance": distance,
@@ -499,5 +499,11 @@ class OptimizerRace:
         with self.start_mark.hold_sync():
             self.start_mark.x, self.start_mark.y = [self.start[0]], [self.start[1]]
 
+    def __repr__(self) -> str:
+        return f"OptimizerRace(surface={self.surface!r}, optimizers={list(self.names)!r})"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        # Jupyter shows the panel; the short text stands in where no widget can render.
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs))
+        bundle["text/plain"] = repr(self)
+        return bundle
