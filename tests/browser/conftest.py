@@ -109,3 +109,10 @@ def page(browser, request) -> Iterator[tuple[object, PageWatch]]:
         yield pg, watch
     finally:
         context.close()
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """The harness writes notebooks into artifacts/; nbval must not collect them."""
+    if ARTIFACTS == collection_path or ARTIFACTS in collection_path.parents:
+        return True
+    return None

@@ -299,7 +299,10 @@ def open_notebook(page, lab: Lab, relpath: str, workspace: str, timeout_s: float
 
 def slider_handle(panel):
     """The first slider's keyboard handle inside a panel (ipywidgets 8 uses noUiSlider)."""
-    handles = panel.locator(".widget-slider .noUi-handle")
+    # Skip sliders that are disabled (a control the current game does not use) or hidden.
+    handles = panel.locator(".widget-slider .noUi-target:not([disabled]) .noUi-handle").filter(
+        visible=True
+    )
     return handles.first if handles.count() else None
 
 
@@ -310,20 +313,24 @@ def slider_readout(panel) -> str:
 
 # --- one notebook, end to end ------------------------------------------------------------
 
-PLAY_BUTTONS = ".widget-play button, button.widget-button, button.widget-toggle-button"
+BUTTONS = "button.widget-button, button.widget-toggle-button"
 
 
-def _button(panel, pattern: str):
-    """The first button in a panel whose text or tooltip matches ``pattern`` (a regex)."""
-    for i in range(panel.locator(PLAY_BUTTONS).count()):
-        button = panel.locator(PLAY_BUTTONS).nth(i)
-        label = " ".join(
-            filter(None, [button.inner_text(), button.get_attribute("title") or ""])
-        ).strip()
-        if re.search(pattern, label, re.I) or (
-            not label and button.locator(".fa-play, .fa-play-circle").count()
-        ):
-            return button
+def _play_button(panel):
+    """The button that sets a panel going: an ipywidgets Play's play/pause toggle first,
+    then a button labelled Play, then one that trains, steps or samples once."""
+    play = panel.locator(".widget-play button").filter(visible=True)
+    if play.count():
+        return play.first
+    buttons = panel.locator(BUTTONS).filter(visible=True)
+    labels = [
+        " ".join([buttons.nth(i).inner_text(), buttons.nth(i).get_attribute("title") or ""])
+        for i in range(buttons.count())
+    ]
+    for pattern in (r"^\s*(play|▶)", r"train|step|run|sample|generate"):
+        for i, label in enumerate(labels):
+            if re.search(pattern, label, re.I):
+                return buttons.nth(i)
     return None
 
 
@@ -346,17 +353,17 @@ def step_slider(page, panel) -> tuple[str, float] | None:
 
 def press_play(page, panel) -> tuple[str, float] | None:
     """Press the panel's Play (or train/step) button and stop it again once it has drawn."""
-    button = _button(panel, r"play|train|step|run|sample|generate|▶")
+    button = _play_button(panel)
     if button is None:
         return None
     before = panel.evaluate(JS_DRAWN)
     button.click()
     what, elapsed = wait_drawn_change(panel, before, REACT_S)
-    # Stop an animation so that it does not keep the kernel busy for the next notebook.
-    pause = panel.locator(".widget-play button").nth(1)
-    if panel.locator(".widget-play").count():
-        pause.click()
-    elif "mod-active" in (button.get_attribute("class") or ""):
+    # Stop an animation so that it does not keep the kernel busy: the Play widget's first
+    # button and a toggle button both switch back off when clicked again.
+    if button.evaluate("b => !!b.closest('.widget-play')") or "mod-active" in (
+        button.get_attribute("class") or ""
+    ):
         button.click()
     return what, elapsed
 
@@ -508,6 +515,37 @@ def redraw(change):
 lr.observe(redraw, names="value")
 panel = W.VBox([lr, fig, errors]).add_class("gankit-panel").add_class("gankit-demo")
 panel
+"""
+
+
+# Stands in for the toy 2-D GAN lab: Play moves the samples (a scatter), and a slider that
+# the toy2d hook must not pick instead of Play.
+DEMO_TOY2D = """\
+import bqplot as bq
+import ipywidgets as W
+import numpy as np
+
+rng = np.random.default_rng(0)
+pts = rng.normal(size=(2, 64))
+sx, sy = bq.LinearScale(min=-3, max=3), bq.LinearScale(min=-3, max=3)
+dots = bq.Scatter(x=pts[0], y=pts[1], scales={"x": sx, "y": sy})
+ring = bq.Lines(x=2 * np.cos(np.linspace(0, 6.3, 50)), y=2 * np.sin(np.linspace(0, 6.3, 50)),
+                scales={"x": sx, "y": sy})
+fig = bq.Figure(marks=[ring, dots], animation_duration=0,
+                layout=W.Layout(width="360px", height="360px"))
+play = W.Play(value=0, min=0, max=1000, interval=100)
+noise = W.FloatSlider(value=0.0, min=0.0, max=1.0, description="unused")
+
+
+def step(change):
+    r = np.hypot(*pts)
+    pts[:] = pts * (1 + 0.2 * (2 - r) / np.maximum(r, 1e-3))
+    with dots.hold_sync():
+        dots.x, dots.y = pts[0].copy(), pts[1].copy()
+
+
+play.observe(step, names="value")
+W.VBox([W.HBox([play, noise]), fig]).add_class("gankit-panel").add_class("gankit-toy2d")
 """
 
 

@@ -6,8 +6,10 @@ the suite proves it can pass and fail before, and independently of, the lessons.
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from labdriver import DEMO_PANEL, ROOT, run_notebook, write_notebook
+from labdriver import DEMO_PANEL, DEMO_TOY2D, JS_DRAWN, ROOT, run_notebook, write_notebook
 
 NOTEBOOKS = "tests/browser/artifacts/_notebooks"
 
@@ -26,6 +28,19 @@ def test_working_panel_passes(lab, page, artifacts) -> None:
     (panel,) = report.panels
     assert panel["name"] == "gankit-demo" and panel["how"] == "slider"
     assert panel["changed"] == "paths" and panel["seconds"] < 2.0
+
+
+def test_toy2d_panel_is_played(lab, page, artifacts) -> None:
+    pg, watch = page
+    report = _run(pg, lab, artifacts, "toy2d", [DEMO_TOY2D])
+    assert not report.errors + watch.errors + watch.offsite
+    (panel,) = report.panels
+    assert panel["how"] == "play" and panel["changed"] == "moves"
+    # Play was pressed again to stop: the samples stay where they are.
+    locator = pg.locator("[data-gankit-test='0']")
+    before = locator.evaluate(JS_DRAWN)
+    time.sleep(0.5)
+    assert locator.evaluate(JS_DRAWN) == before
 
 
 @pytest.mark.parametrize(
