@@ -73,6 +73,7 @@ from gankit import distribute, image_models  # noqa: E402
 # isort: split
 # -- widgets (add imports below this line) --
 from gankit import widgets  # noqa: E402
+from gankit.widgets.mnist import MNISTTrainer  # noqa: E402
 
 __all__ = [
     "analysis",
@@ -82,6 +83,7 @@ __all__ = [
     "dynamics",
     "fast_mode",
     "GAN",
+    "MNISTTrainer",
     "losses",
     "models",
     "train",

@@ -1,0 +1,450 @@
+"""``MNISTTrainer``: train a GAN on MNIST in the notebook and watch it learn.
+
+Training runs on a background thread in chunks of ``chunk_steps`` updates (one jitted
+``gk.GAN.train_steps`` call each), so the kernel stays free to answer the Pause and
+Stop buttons; every chunk's progress is kept in the GAN, so stopping loses nothing. The
+views are bqplot marks built once and updated in place: a grid of digits drawn from
+fixed noise (so the same cell shows the same "seed" improving), both losses, the
+classifier-FID and class coverage (:mod:`gankit.metrics`), a progress bar with images/s
+and ETA, and the device. Two sliders explore a trained generator: one walks a straight
+line between two noise vectors, one (conditional GANs from
+:func:`gankit.image_models.packed_conditional_pair`) picks the digit.
+
+>>> import gankit as gk
+>>> import numpy as np
+>>> real = np.random.default_rng(0).uniform(-1, 1, (256, 28, 28, 1)).astype(np.float32)
+>>> trainer = gk.MNISTTrainer(data=real, total_steps=20, chunk_steps=10, batch_size=32,
+...                           metric_every=0)
+>>> trainer.train(wait=True).step
+20
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import bqplot
+import ipywidgets
+import keras
+import numpy as np
+
+from gankit import _checks, distribute, image_models
+from gankit.widgets._common import ErrorBox, html_table, panel
+
+NAME = "mnist"
+STATES = ("idle", "running", "paused", "stopped", "finished")
+
+
+def _tile(images: np.ndarray, columns: int) -> np.ndarray:
+    """Images ``(n, 28, 28, 1)`` in [-1, 1] -> one ``(rows*28, columns*28)`` array, row 0 on top."""
+    n = len(images)
+    rows = -(-n // columns)
+    canvas = np.full((rows * 28, columns * 28), -1.0, np.float32)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        canvas[r * 28 : (r + 1) * 28, c * 28 : (c + 1) * 28] = image[..., 0]
+    return canvas[::-1]  # bqplot's y axis grows upwards
+
+
+def _heatmap(
+    rows: int, columns: int, title: str, size: int
+) -> tuple[bqplot.Figure, bqplot.HeatMap]:
+    h, w = rows * 28, columns * 28
+    scales = {
+        "x": bqplot.LinearScale(min=0, max=w),
+        "y": bqplot.LinearScale(min=0, max=h),
+        "color": bqplot.ColorScale(min=-1, max=1, colors=["black", "white"]),
+    }
+    mark = bqplot.HeatMap(
+        x=np.arange(w) + 0.5, y=np.arange(h) + 0.5, color=np.full((h, w), -1.0), scales=scales
+    )
+    fig = bqplot.Figure(
+        marks=[mark],
+        title=title,
+        fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+        layout=ipywidgets.Layout(width=f"{size}px", height=f"{size * h // w + 35}px"),
+    )
+    return fig, mark
+
+
+class MNISTTrainer:
+    """A training panel for an MNIST GAN (see the module docstring).
+
+    ``gan`` is a :class:`gankit.GAN` whose samples are ``(28, 28, 1)`` images (or
+    ``(28, 28, 2)``: a packed conditional GAN); by default an MLP GAN with
+    Adam(1e-3, beta_1=0.5) and EMA weights, the CPU configuration of lesson 07.
+    ``data`` are real images ``(N, 28, 28, 1)`` in [-1, 1] (packed ``(N, 28, 28, 2)``
+    for a conditional GAN); by default the MNIST test digits from :func:`gankit.data.mnist`.
+    ``metric_every`` steps (0: never) the panel scores ``metric_samples`` generated digits
+    against real ones; ``preview_every`` steps it redraws the grid.
+    """
+
+    def __init__(
+        self,
+        gan: Any = None,
+        data: Any = None,
+        *,
+        total_steps: int = 3000,
+        batch_size: int = 64,
+        chunk_steps: int = 50,
+        preview_every: int = 200,
+        metric_every: int = 500,
+        metric_samples: int = 1000,
+        grid: int = 6,
+        checkpoint_path: str = "mnist_gan.weights.h5",
+        seed: int = 0,
+    ) -> None:
+        import gankit as gk
+
+        self.total_steps = _checks.count("total_steps", total_steps)
+        self.batch_size = _checks.count("batch_size", batch_size)
+        self.chunk_steps = _checks.count("chunk_steps", chunk_steps)
+        self.preview_every = _checks.count("preview_every", preview_every)
+        self.metric_every = _checks.count("metric_every", metric_every, 0)
+        self.metric_samples = _checks.count("metric_samples", metric_samples, 2)
+        self.grid = _checks.count("grid", grid)
+        if gan is None:
+            g, d = image_models.build_pair("mlp")
+            gan = gk.GAN(
+                g,
+                d,
+                loss="nsgan",
+                g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                ema=0.999,
+                seed=seed,
+            )
+        if not isinstance(gan, gk.GAN):
+            raise ValueError(f"gan must be a gankit.GAN or None, got {gan!r}")
+        if gan.sample_shape not in ((28, 28, 1), (28, 28, 2)):
+            raise ValueError(
+                f"gan must generate (28, 28, 1) images or packed (28, 28, 2) ones, "
+                f"got samples of shape {gan.sample_shape}"
+            )
+        self.gan = gan
+        self.conditional = gan.sample_shape[-1] == 2
+        if data is None:
+            images, labels = gk.data.mnist("test")
+            data = gk.data.scale_images(images)[..., None]
+            if self.conditional:
+                data = image_models.pack_labels(data, labels)
+        data = np.asarray(data, np.float32)
+        if data.ndim != 4 or data.shape[1:] != gan.sample_shape or len(data) < self.batch_size:
+            raise ValueError(
+                f"data must have shape (N, {', '.join(map(str, gan.sample_shape))}) with "
+                f"N >= batch_size = {self.batch_size}, got shape {data.shape}"
+            )
+        self.data = data
+        real_images = data[..., :1]
+        self._real_for_metrics = real_images[: max(self.metric_samples, 2)]
+        self.checkpoint_path = checkpoint_path
+
+        rng = np.random.default_rng(seed)
+        latent = gan.noise_dim - (1 if self.conditional else 0)
+        cells = self.grid * self.grid
+        z = rng.normal(size=(cells, latent)).astype(np.float32)
+        if self.conditional:  # one column per digit (cycling): the grid shows every class
+            z = image_models.class_noise(z, np.arange(cells) % self.grid % 10)
+        self.fixed_noise = z
+        self.ends = rng.normal(size=(2, latent)).astype(np.float32)
+
+        # -- state and history --
+        self.state = "idle"
+        self.history: dict[str, list] = {"step": [], "d_loss": [], "g_loss": []}
+        self.metrics: dict[str, list] = {"step": [], "fid": [], "classes": [], "entropy": []}
+        self.images_per_second = 0.0
+        self._thread: threading.Thread | None = None
+        self._run = threading.Event()  # set: may train; cleared: paused
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._target = gan.step
+
+        self._build()
+        self.refresh()
+
+    # -- layout ---------------------------------------------------------------------
+    def _build(self) -> None:
+        self.errors = ErrorBox()
+        self.grid_figure, self.grid_mark = _heatmap(self.grid, self.grid, "fixed noise", 300)
+        self.explore_figure, self.explore_mark = _heatmap(1, 1, "explore", 150)
+
+        x_loss, y_loss = bqplot.LinearScale(), bqplot.LinearScale()
+        self.loss_lines = bqplot.Lines(
+            x=[[0.0], [0.0]],
+            y=[[np.nan], [np.nan]],
+            scales={"x": x_loss, "y": y_loss},
+            colors=["#D55E00", "#0072B2"],
+            labels=["D loss", "G loss"],
+            display_legend=True,
+        )
+        self.loss_figure = bqplot.Figure(
+            marks=[self.loss_lines],
+            axes=[
+                bqplot.Axis(scale=x_loss, label="step"),
+                bqplot.Axis(scale=y_loss, orientation="vertical", label="loss"),
+            ],
+            title="losses",
+            layout=ipywidgets.Layout(width="340px", height="250px"),
+        )
+        x_m, y_fid, y_cov = (
+            bqplot.LinearScale(),
+            bqplot.LinearScale(),
+            bqplot.LinearScale(min=0, max=10),
+        )
+        self.fid_line = bqplot.Lines(
+            x=[0.0], y=[np.nan], scales={"x": x_m, "y": y_fid}, colors=["#009E73"], marker="circle"
+        )
+        self.coverage_line = bqplot.Lines(
+            x=[0.0], y=[np.nan], scales={"x": x_m, "y": y_cov}, colors=["#CC79A7"], marker="square"
+        )
+        self.metric_figure = bqplot.Figure(
+            marks=[self.fid_line, self.coverage_line],
+            axes=[
+                bqplot.Axis(scale=x_m, label="step"),
+                bqplot.Axis(scale=y_fid, orientation="vertical", label="classifier-FID"),
+                bqplot.Axis(scale=y_cov, orientation="vertical", side="right", label="classes"),
+            ],
+            title="classifier-FID (green), classes covered (pink)",
+            layout=ipywidgets.Layout(width="340px", height="250px"),
+        )
+
+        self.progress = ipywidgets.IntProgress(
+            value=0, min=0, max=self.total_steps, description="steps"
+        )
+        self.status = ipywidgets.HTML()
+        self.device = ipywidgets.HTML(f"device: <b>{distribute.describe_devices()}</b>")
+        self.start_button = ipywidgets.Button(description="Start", icon="play")
+        self.pause_button = ipywidgets.Button(description="Pause", icon="pause")
+        self.resume_button = ipywidgets.Button(description="Resume", icon="play")
+        self.stop_button = ipywidgets.Button(description="Stop", icon="stop")
+        self.save_button = ipywidgets.Button(description="Save checkpoint", icon="save")
+        self.load_button = ipywidgets.Button(description="Load checkpoint", icon="upload")
+        self.path = ipywidgets.Text(value=self.checkpoint_path, description="file")
+        self.start_button.on_click(self.errors.guard(lambda _: self.start()))
+        self.pause_button.on_click(self.errors.guard(lambda _: self.pause()))
+        self.resume_button.on_click(self.errors.guard(lambda _: self.resume()))
+        self.stop_button.on_click(self.errors.guard(lambda _: self.stop()))
+        self.save_button.on_click(self.errors.guard(lambda _: self.save()))
+        self.load_button.on_click(self.errors.guard(lambda _: self.load()))
+
+        self.interpolate = ipywidgets.FloatSlider(
+            value=0.0, min=0.0, max=1.0, step=0.05, description="z: a → b"
+        )
+        self.digit = ipywidgets.IntSlider(
+            value=0, min=0, max=9, description="digit", disabled=not self.conditional
+        )
+        self.interpolate.observe(self.errors.guard(lambda _: self._explore()), names="value")
+        self.digit.observe(self.errors.guard(lambda _: self._explore()), names="value")
+
+        controls = ipywidgets.HBox(
+            [
+                self.start_button,
+                self.pause_button,
+                self.resume_button,
+                self.stop_button,
+                self.save_button,
+                self.load_button,
+                self.path,
+            ]
+        )
+        explore = ipywidgets.VBox([self.explore_figure, self.interpolate, self.digit])
+        self.widget = panel(
+            NAME,
+            self.device,
+            controls,
+            ipywidgets.HBox([self.progress, self.status]),
+            ipywidgets.HBox([self.grid_figure, explore]),
+            ipywidgets.HBox([self.loss_figure, self.metric_figure]),
+            self.errors.widget,
+        )
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    # -- views ----------------------------------------------------------------------
+    def _images(self, z: np.ndarray) -> np.ndarray:
+        return self.gan.transform(z)[..., :1]
+
+    def _explore(self) -> None:
+        t = float(self.interpolate.value)
+        z = ((1 - t) * self.ends[0] + t * self.ends[1])[None]
+        if self.conditional:
+            z = image_models.class_noise(z, [int(self.digit.value)])
+        canvas = _tile(self._images(z), 1)
+        with self.explore_mark.hold_sync():
+            self.explore_mark.color = canvas
+
+    def refresh(self) -> None:
+        """Redraw every view from the GAN as it is now."""
+        canvas = _tile(self._images(self.fixed_noise), self.grid)
+        with self.grid_mark.hold_sync():
+            self.grid_mark.color = canvas
+        self._explore()
+        h = self.history
+        if h["step"]:
+            steps = np.asarray(h["step"], np.float64)
+            with self.loss_lines.hold_sync():
+                self.loss_lines.x = [steps, steps]
+                self.loss_lines.y = [np.asarray(h["d_loss"]), np.asarray(h["g_loss"])]
+        m = self.metrics
+        if m["step"]:
+            steps = np.asarray(m["step"], np.float64)
+            with self.fid_line.hold_sync():
+                self.fid_line.x, self.fid_line.y = steps, np.asarray(m["fid"])
+            with self.coverage_line.hold_sync():
+                self.coverage_line.x = steps
+                self.coverage_line.y = np.asarray(m["classes"], np.float64)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        step = self.gan.step
+        self.progress.value = min(step, self.total_steps)
+        left = max(self.total_steps - step, 0)
+        rate = self.images_per_second
+        eta = f"{left * self.batch_size / rate:.0f} s" if rate > 0 and left else "-"
+        rows = [[self.state, step, f"{rate:.0f}", eta]]
+        if self.metrics["step"]:
+            rows[0] += [f"{self.metrics['fid'][-1]:.1f}", self.metrics["classes"][-1]]
+        else:
+            rows[0] += ["-", "-"]
+        headers = ["state", "step", "images/s", "ETA", "classifier-FID", "classes"]
+        self.status.value = html_table(headers, rows)
+
+    # -- measuring ------------------------------------------------------------------
+    def measure(self, n: int | None = None) -> dict:
+        """Score ``n`` generated digits (default ``metric_samples``) and record the result."""
+        import gankit as gk
+
+        n = self.metric_samples if n is None else _checks.count("n", n, 2)
+        fake = self.gan.sample(n, seed=1)[..., :1]
+        real = self._real_for_metrics[:n] if n <= len(self._real_for_metrics) else self.data[:n]
+        fid = gk.metrics.classifier_fid(fake, real[..., :1])
+        coverage = gk.metrics.class_coverage(fake)
+        result = {
+            "step": self.gan.step,
+            "fid": fid,
+            "classes": coverage.classes,
+            "entropy": coverage.entropy,
+        }
+        for key, value in result.items():
+            self.metrics[key].append(value)
+        return result
+
+    # -- training -------------------------------------------------------------------
+    def _loop(self) -> None:
+        gan = self.gan
+        try:
+            next_preview = gan.step + self.preview_every
+            next_metric = gan.step + self.metric_every if self.metric_every else None
+            while not self._stop.is_set() and gan.step < self._target:
+                if not self._run.is_set():
+                    self._run.wait(0.05)
+                    continue
+                steps = min(self.chunk_steps, self._target - gan.step)
+                start = time.perf_counter()
+                with self._lock:
+                    losses = gan.train_steps(self.data, steps=steps, batch_size=self.batch_size)
+                elapsed = time.perf_counter() - start
+                self.images_per_second = steps * self.batch_size / elapsed
+                first = gan.step - steps + 1
+                self.history["step"].extend(range(first, gan.step + 1))
+                self.history["d_loss"].extend(losses[:, 0].tolist())
+                self.history["g_loss"].extend(losses[:, 1].tolist())
+                if gan.halted_at is not None:
+                    raise FloatingPointError(gan.halt_message)
+                if next_metric is not None and gan.step >= next_metric:
+                    self.measure()
+                    next_metric += self.metric_every
+                if gan.step >= next_preview or gan.step >= self._target:
+                    self.refresh()
+                    next_preview += self.preview_every
+                else:
+                    self._show_status()
+            self.state = "stopped" if self._stop.is_set() else "finished"
+        except Exception as error:  # noqa: BLE001 - shown in the panel
+            self.state = "stopped"
+            self.errors.show(error)
+        finally:
+            self.refresh()
+
+    def start(self, steps: int | None = None) -> MNISTTrainer:
+        """Train (in the background) until ``total_steps`` (or ``steps`` more updates)."""
+        if self.running:
+            raise RuntimeError("training is already running; pause or stop it first")
+        more = None if steps is None else _checks.count("steps", steps)
+        self._target = self.total_steps if more is None else self.gan.step + more
+        if more is not None and self._target > self.total_steps:
+            self.total_steps = self._target
+            self.progress.max = self.total_steps
+        self._stop.clear()
+        self._run.set()
+        self.state = "running"
+        self._thread = threading.Thread(target=self._loop, name="gankit-mnist", daemon=True)
+        self._thread.start()
+        return self
+
+    def train(self, steps: int | None = None, *, wait: bool = False) -> MNISTTrainer:
+        """:meth:`start`, and with ``wait=True`` block until done (for scripts and tests)."""
+        self.start(steps)
+        if wait:
+            self.wait()
+        return self
+
+    def pause(self) -> None:
+        """Finish the current chunk, then hold (progress kept); :meth:`resume` goes on."""
+        if self.running:
+            self._run.clear()
+            self.state = "paused"
+            self._show_status()
+
+    def resume(self) -> None:
+        """Continue a paused run."""
+        if self._thread is None or not self._thread.is_alive():
+            raise RuntimeError("nothing to resume: press Start")
+        self.state = "running"
+        self._run.set()
+
+    def stop(self, wait: bool = True) -> None:
+        """End the run after the current chunk; everything trained so far is kept."""
+        self._stop.set()
+        self._run.set()
+        if wait and self._thread is not None:
+            self._thread.join()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the training thread ends (or ``timeout`` s pass); True if it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    @property
+    def running(self) -> bool:
+        """True while the training thread is alive (running or paused)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def step(self) -> int:
+        """Updates the GAN has taken."""
+        return self.gan.step
+
+    # -- checkpoints ----------------------------------------------------------------
+    def save(self, path: str | None = None) -> str:
+        """Save the whole run (see :meth:`gankit.GAN.save_checkpoint`); safe while training."""
+        path = self.path.value if path is None else path
+        with self._lock:  # between chunks, never mid-update
+            self.gan.save_checkpoint(path)
+        return path
+
+    def load(self, path: str | None = None) -> str:
+        """Load a run saved by :meth:`save` into this panel's GAN (not while training)."""
+        if self.state == "running":
+            raise RuntimeError("pause or stop training before loading a checkpoint")
+        path = self.path.value if path is None else path
+        with self._lock:
+            self.gan.load_checkpoint(path)
+        self.refresh()
+        return path
