@@ -74,6 +74,7 @@ from gankit import distribute, image_models  # noqa: E402
 # -- widgets (add imports below this line) --
 from gankit import widgets  # noqa: E402
 from gankit.widgets.mnist import MNISTTrainer  # noqa: E402
+from gankit.widgets.toy2d import Toy2DLab  # noqa: E402
 
 __all__ = [
     "analysis",
@@ -84,6 +85,7 @@ __all__ = [
     "fast_mode",
     "GAN",
     "MNISTTrainer",
+    "Toy2DLab",
     "losses",
     "models",
     "train",

@@ -791,6 +791,8 @@ class GAN(keras.Model):
                 fn = jax.jit(
                     jax.vmap(self._sample_fn, in_axes=(0, 0, None, None)), static_argnums=(3,)
                 )
+            elif kind == "field":
+                fn = jax.jit(self._field_fn)
             elif kind == "transform":
                 fn = jax.jit(self._transform_fn)
             elif kind == "discriminate":
@@ -904,6 +906,29 @@ class GAN(keras.Model):
     def _discriminate_fn(self, d_params: list, d_state: list, x: Array) -> Array:
         out = self.discriminator.stateless_call(d_params, d_state, x, training=False)[0]
         return jnp.reshape(out, (out.shape[0], -1)).mean(axis=1)
+
+    def _field_fn(self, d_params: list, d_state: list, x: Array) -> Array:
+        def per_point(v: Array) -> Array:
+            logits = self.discriminator.stateless_call(d_params, d_state, v, training=False)[0]
+            return losses.generator_loss(self.loss, logits) * v.shape[0]
+
+        return jax.grad(per_point)(x)
+
+    def loss_gradient(self, x: Any) -> np.ndarray:
+        """``d g_loss / d x`` at points ``x``: where the generator's loss pushes a sample.
+
+        A generated sample at ``x`` moves along ``-loss_gradient(x)`` (to first order), so
+        drawing it over the plane shows what the discriminator teaches the generator.
+        """
+        x = _check_samples(x, self.sample_shape)
+        d = self.discriminator
+        fn = self._compiled("field")
+        out = fn(
+            [v.value for v in d.trainable_variables],
+            [v.value for v in d.non_trainable_variables],
+            jnp.asarray(x),
+        )
+        return np.asarray(out)
 
     def generator_weights(self, ema: bool | None = None) -> list:
         """The generator's weights: the EMA average if kept (and ``ema`` is not False)."""

@@ -1,0 +1,734 @@
+"""``Toy2DLab``: train a GAN on 2-D points and watch every part of it move.
+
+A thin view over :class:`gankit.GAN`: the controls become a GAN configuration and its
+numbers; each frame runs ``steps_per_frame`` updates in one jitted call
+(:meth:`gankit.GAN.train_steps`) and assigns the new arrays to bqplot marks built once.
+
+Views (each can be hidden): real and generated samples, the discriminator's output as a
+heatmap, the gradient field of the generator's loss over the plane and on the generated
+samples, the generator's manifold (a warped grid of noise space), loss curves and metric
+curves (modes covered, % high quality, JS divergence). "Many runs" trains N seeds at
+once with ``vmap`` and shows them as small multiples with the share that covers every
+mode.
+
+Changing a number (a learning rate, a penalty weight) applies at the next step; changing
+the loss, regulariser, scheme or optimizer switches to a GAN of that configuration that
+shares the same networks (weights kept); changing the architecture or the data resets.
+
+>>> import gankit as gk
+>>> lab = gk.Toy2DLab(units=16, steps_per_frame=5)
+>>> lab.step(); lab.gan.step
+5
+>>> "gankit-toy2d" in lab.widget._dom_classes
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bqplot
+import ipywidgets
+import keras
+import numpy as np
+
+import gankit as gk
+from gankit import _checks, data, metrics
+from gankit import reg as _reg
+from gankit.widgets import _common
+
+REGULARIZERS = ("none", "R1", "R2", "WGAN-GP", "instance noise", "label smoothing")
+"""Regulariser choices; the slider beside them sets their number."""
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+"""Optimizer choices for each player."""
+
+DATASETS = data.TOY_DATASETS + ("drawn",)
+"""Data choices: the toy sets, or the points drawn on the plot."""
+
+VIEWS = ("samples", "heatmap", "field", "manifold", "losses", "metrics")
+"""Views that can be shown or hidden."""
+
+_REG_DEFAULT = {"R1": 1.0, "R2": 1.0, "WGAN-GP": 1.0, "instance noise": 0.1, "label smoothing": 0.9}
+_HISTORY = 600  # points kept per curve
+
+
+def _reg_record(name: str, value: float) -> Any:
+    if name == "none":
+        return None
+    if name == "R1":
+        return _reg.R1(value)
+    if name == "R2":
+        return _reg.R2(value)
+    if name == "WGAN-GP":
+        return _reg.GradientPenalty(value, 1.0)
+    if name == "instance noise":
+        return _reg.InstanceNoise(value)
+    return _reg.LabelSmoothing(value)
+
+
+def _reg_number(name: str) -> str | None:
+    return {
+        "R1": "R1.gamma",
+        "R2": "R2.gamma",
+        "WGAN-GP": "GradientPenalty.gamma",
+        "instance noise": "InstanceNoise.sigma",
+        "label smoothing": "LabelSmoothing.real_label",
+    }.get(name)
+
+
+def _optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
+    if name == "adam":
+        return keras.optimizers.Adam(lr, beta_1=0.5)
+    if name == "sgd":
+        return keras.optimizers.SGD(lr)
+    return keras.optimizers.RMSprop(lr)
+
+
+class Toy2DLab:
+    """The 2-D GAN lab: controls, Play/Pause, Step D / Step G, slow motion, many runs.
+
+    Drive it from Python as from the browser: set a control's ``value`` (``lab.controls``),
+    call :meth:`step` for a frame, read marks in ``lab.marks``.
+    """
+
+    def __init__(
+        self,
+        dataset: str = "ring8",
+        *,
+        loss: str = "nsgan",
+        reg: str = "none",
+        reg_value: float | None = None,
+        scheme: str = "simultaneous",
+        g_optimizer: str = "adam",
+        d_optimizer: str = "adam",
+        g_lr: float = 1e-3,
+        d_lr: float = 1e-3,
+        d_steps: int = 1,
+        g_steps: int = 1,
+        layers: int = 2,
+        units: int = 64,
+        noise_dim: int = 2,
+        noise: str = "gaussian",
+        batch_size: int = 256,
+        steps_per_frame: int = 20,
+        n_runs: int = 8,
+        seed: int = 0,
+        view: Any = (-3.0, 3.0, -3.0, 3.0),
+        points: Any = None,
+    ) -> None:
+        _checks.choice("dataset", dataset, DATASETS)
+        _checks.choice("loss", loss, gk.losses.LOSSES)
+        _checks.choice("reg", reg, REGULARIZERS)
+        _checks.choice("scheme", scheme, gk.schemes.SCHEMES)
+        _checks.choice("g_optimizer", g_optimizer, OPTIMIZERS)
+        _checks.choice("d_optimizer", d_optimizer, OPTIMIZERS)
+        _checks.choice("noise", noise, gk.models.NOISES)
+        self.view = _common.View.make(view)
+        self.batch_size = _checks.count("batch_size", batch_size)
+        self.seed = _checks.count("seed", seed, minimum=0)
+        self.errors = _common.ErrorBox()
+        self.drawn = np.zeros((0, 2), np.float32) if points is None else data.points(points)
+        self.controls = self._build_controls(
+            dataset,
+            loss,
+            reg,
+            reg_value,
+            scheme,
+            g_optimizer,
+            d_optimizer,
+            g_lr,
+            d_lr,
+            d_steps,
+            g_steps,
+            layers,
+            units,
+            noise_dim,
+            noise,
+            steps_per_frame,
+            n_runs,
+        )
+        self.marks: dict[str, Any] = {}
+        self._gans: dict = {}
+        self.gan: gk.GAN | None = None
+        self.runs: gk.train.Runs | None = None
+        self.status = ipywidgets.HTML()
+        self.status.add_class("gankit-status")
+        self._build_figures()
+        self.widget = self._layout()
+        self._reset()
+        self._wire()
+
+    # -- controls ------------------------------------------------------------------
+    def _build_controls(
+        self,
+        dataset,
+        loss,
+        reg,
+        reg_value,
+        scheme,
+        g_opt,
+        d_opt,
+        g_lr,
+        d_lr,
+        d_steps,
+        g_steps,
+        layers,
+        units,
+        noise_dim,
+        noise,
+        spf,
+        n_runs,
+    ) -> dict:
+        lw = {"description_width": "110px"}
+        log = {
+            "min": -5,
+            "max": 0,
+            "step": 0.1,
+            "readout_format": ".1e",
+            "style": lw,
+            "continuous_update": False,
+        }
+        c = {
+            "dataset": ipywidgets.Dropdown(
+                options=DATASETS, value=dataset, description="data", style=lw
+            ),
+            "loss": ipywidgets.Dropdown(
+                options=gk.losses.LOSSES, value=loss, description="loss", style=lw
+            ),
+            "reg": ipywidgets.Dropdown(
+                options=REGULARIZERS, value=reg, description="regulariser", style=lw
+            ),
+            "reg_value": ipywidgets.FloatText(
+                value=_REG_DEFAULT.get(reg, 1.0) if reg_value is None else float(reg_value),
+                description="reg. number",
+                style=lw,
+            ),
+            "scheme": ipywidgets.Dropdown(
+                options=gk.schemes.SCHEMES, value=scheme, description="scheme", style=lw
+            ),
+            "d_steps": ipywidgets.BoundedIntText(
+                value=d_steps, min=1, max=20, description="d_steps", style=lw
+            ),
+            "g_steps": ipywidgets.BoundedIntText(
+                value=g_steps, min=1, max=20, description="g_steps", style=lw
+            ),
+            "g_optimizer": ipywidgets.Dropdown(
+                options=OPTIMIZERS, value=g_opt, description="G optimizer", style=lw
+            ),
+            "d_optimizer": ipywidgets.Dropdown(
+                options=OPTIMIZERS, value=d_opt, description="D optimizer", style=lw
+            ),
+            "g_lr": ipywidgets.FloatLogSlider(value=g_lr, description="G learning rate", **log),
+            "d_lr": ipywidgets.FloatLogSlider(value=d_lr, description="D learning rate", **log),
+            "layers": ipywidgets.BoundedIntText(
+                value=layers, min=0, max=6, description="hidden layers", style=lw
+            ),
+            "units": ipywidgets.Dropdown(
+                options=[8, 16, 32, 64, 128], value=units, description="units", style=lw
+            ),
+            "noise_dim": ipywidgets.BoundedIntText(
+                value=noise_dim, min=1, max=8, description="noise dim", style=lw
+            ),
+            "noise": ipywidgets.Dropdown(
+                options=gk.models.NOISES, value=noise, description="noise", style=lw
+            ),
+            "steps_per_frame": ipywidgets.BoundedIntText(
+                value=spf, min=1, max=500, description="steps / frame", style=lw
+            ),
+            "slow": ipywidgets.Checkbox(value=False, description="slow motion (one update)"),
+            "play": ipywidgets.Play(
+                value=0, min=0, max=10**9, step=1, interval=50, description="play"
+            ),
+            "step": ipywidgets.Button(description="Step"),
+            "step_d": ipywidgets.Button(description="Step D"),
+            "step_g": ipywidgets.Button(description="Step G"),
+            "reset": ipywidgets.Button(description="Reset"),
+            "views": ipywidgets.ToggleButtons(options=VIEWS),
+            "n_runs": ipywidgets.BoundedIntText(
+                value=n_runs, min=2, max=64, description="runs", style=lw
+            ),
+            "run_steps": ipywidgets.BoundedIntText(
+                value=2000, min=1, max=100000, description="steps each", style=lw
+            ),
+            "many": ipywidgets.Button(description="Train many runs"),
+        }
+        c["show"] = {v: ipywidgets.Checkbox(value=True, description=v, indent=False) for v in VIEWS}
+        return c
+
+    # -- figures ---------------------------------------------------------------------
+    def _build_figures(self) -> None:
+        sx, sy = _common.scales(self.view)
+        sc = bqplot.ColorScale(scheme="RdBu", min=0.0, max=1.0)
+        n = 32
+        gx = np.linspace(self.view.x_min, self.view.x_max, n)
+        gy = np.linspace(self.view.y_min, self.view.y_max, n)
+        self._grid = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2).astype(np.float32)
+        m = {}
+        m["heatmap"] = bqplot.HeatMap(
+            x=gx,
+            y=gy,
+            color=np.full((n, n), 0.5),
+            scales={"x": sx, "y": sy, "color": sc},
+            opacity=0.6,
+        )
+        fx = np.linspace(self.view.x_min, self.view.x_max, 15)
+        fy = np.linspace(self.view.y_min, self.view.y_max, 15)
+        self._field_points = np.stack(np.meshgrid(fx, fy), -1).reshape(-1, 2).astype(np.float32)
+        empty = np.zeros((1, 2))
+        m["field"] = bqplot.Lines(
+            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=["#555555"], stroke_width=1
+        )
+        m["fake_field"] = bqplot.Lines(
+            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=["#7a0177"], stroke_width=1
+        )
+        m["manifold"] = bqplot.Lines(
+            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=["#999999"], stroke_width=0.7
+        )
+        m["real"] = bqplot.Scatter(
+            x=[],
+            y=[],
+            scales={"x": sx, "y": sy},
+            default_size=8,
+            colors=[_common.colour(2)],
+            opacity=[0.5],
+        )
+        m["fake"] = bqplot.Scatter(
+            x=[],
+            y=[],
+            scales={"x": sx, "y": sy},
+            default_size=8,
+            colors=[_common.colour(1)],
+            opacity=[0.6],
+        )
+        m["drawn"] = bqplot.Scatter(
+            x=self.drawn[:, 0],
+            y=self.drawn[:, 1],
+            scales={"x": sx, "y": sy},
+            default_size=30,
+            colors=["#000000"],
+            interactions={"click": "add"},
+        )
+        ax = [bqplot.Axis(scale=sx, label="x1"), bqplot.Axis(scale=sy, orientation="vertical")]
+        self.plane = bqplot.Figure(
+            marks=[
+                m["heatmap"],
+                m["manifold"],
+                m["field"],
+                m["real"],
+                m["fake"],
+                m["fake_field"],
+                m["drawn"],
+            ],
+            axes=ax,
+            title="samples",
+            min_aspect_ratio=1,
+            max_aspect_ratio=1,
+            layout=ipywidgets.Layout(width="420px", height="420px"),
+            fig_margin={"top": 30, "bottom": 30, "left": 40, "right": 10},
+        )
+        lx, ly = bqplot.LinearScale(), bqplot.LinearScale()
+        m["losses"] = bqplot.Lines(
+            x=[0.0],
+            y=[[0.0], [0.0]],
+            scales={"x": lx, "y": ly},
+            colors=[_common.colour(0), _common.colour(1)],
+            labels=["D loss", "G loss"],
+            display_legend=True,
+        )
+        self.loss_fig = bqplot.Figure(
+            marks=[m["losses"]],
+            title="losses",
+            axes=[
+                bqplot.Axis(scale=lx, label="step"),
+                bqplot.Axis(scale=ly, orientation="vertical"),
+            ],
+            layout=ipywidgets.Layout(width="360px", height="210px"),
+        )
+        mx, my = bqplot.LinearScale(), bqplot.LinearScale(min=0.0, max=1.0)
+        m["metrics"] = bqplot.Lines(
+            x=[0.0],
+            y=[[0.0], [0.0], [0.0]],
+            scales={"x": mx, "y": my},
+            colors=[_common.colour(0), _common.colour(2), _common.colour(4)],
+            labels=["modes covered (share)", "high quality", "JS (bits)"],
+            display_legend=True,
+        )
+        self.metric_fig = bqplot.Figure(
+            marks=[m["metrics"]],
+            title="metrics",
+            axes=[
+                bqplot.Axis(scale=mx, label="step"),
+                bqplot.Axis(scale=my, orientation="vertical"),
+            ],
+            layout=ipywidgets.Layout(width="360px", height="210px"),
+        )
+        self.marks = m
+        self.many_box = ipywidgets.GridBox(
+            layout=ipywidgets.Layout(grid_template_columns="repeat(4, 160px)")
+        )
+        self.many_label = ipywidgets.HTML()
+        self.many_label.add_class("gankit-many-runs")
+
+    def _layout(self) -> ipywidgets.VBox:
+        c = self.controls
+        buttons = ipywidgets.HBox(
+            [c["play"], c["step"], c["step_d"], c["step_g"], c["reset"], c["slow"]]
+        )
+        game = ipywidgets.VBox(
+            [
+                c["dataset"],
+                c["loss"],
+                c["reg"],
+                c["reg_value"],
+                c["scheme"],
+                c["d_steps"],
+                c["g_steps"],
+            ]
+        )
+        opts = ipywidgets.VBox(
+            [c["g_optimizer"], c["g_lr"], c["d_optimizer"], c["d_lr"], c["steps_per_frame"]]
+        )
+        arch = ipywidgets.VBox([c["layers"], c["units"], c["noise_dim"], c["noise"]])
+        shows = ipywidgets.HBox(list(c["show"].values()))
+        plots = ipywidgets.HBox([self.plane, ipywidgets.VBox([self.loss_fig, self.metric_fig])])
+        many = ipywidgets.VBox(
+            [
+                ipywidgets.HBox([c["n_runs"], c["run_steps"], c["many"]]),
+                self.many_label,
+                self.many_box,
+            ]
+        )
+        tabs = ipywidgets.Tab(children=[game, opts, arch, many])
+        for i, title in enumerate(["game", "optimizers", "architecture", "many runs"]):
+            tabs.set_title(i, title)
+        return _common.panel("toy2d", buttons, self.status, shows, plots, tabs, self.errors.widget)
+
+    # -- configuration -> GAN ------------------------------------------------------
+    def _config(self) -> tuple:
+        c = self.controls
+        return (
+            c["loss"].value,
+            c["reg"].value,
+            c["scheme"].value,
+            c["g_optimizer"].value,
+            c["d_optimizer"].value,
+            c["d_steps"].value,
+            c["g_steps"].value,
+        )
+
+    def _make_gan(self, config: tuple) -> gk.GAN:
+        loss, reg, scheme, g_opt, d_opt, d_steps, g_steps = config
+        c = self.controls
+        record = _reg_record(reg, c["reg_value"].value if reg != "none" else 0.0)
+        options = {"d_steps": d_steps, "g_steps": g_steps} if scheme == "alternating" else {}
+        return gk.GAN(
+            self.generator,
+            self.discriminator,
+            loss=loss,
+            reg=record,
+            scheme=scheme,
+            g_optimizer=_optimizer(g_opt, c["g_lr"].value),
+            d_optimizer=_optimizer(d_opt, c["d_lr"].value),
+            noise=c["noise"].value,
+            seed=self.seed,
+            **options,
+        )
+
+    def _switch(self) -> None:
+        """Use the GAN of the current configuration, carrying the run's state over."""
+        config = self._config()
+        old = self.gan
+        if config not in self._gans:
+            self._gans[config] = self._make_gan(config)
+        new = self._gans[config]
+        if old is not None and new is not old:
+            state, carried = new.get_state(), old.get_state()
+            for key in ("rng", "step", "halted"):
+                state[key] = carried[key]
+            for key in ("go", "do"):  # optimizer state carries over when its layout matches
+                if [a.shape for a in state[key]] == [a.shape for a in carried[key]] and type(
+                    new.g_optimizer if key == "go" else new.d_optimizer
+                ) is type(old.g_optimizer if key == "go" else old.d_optimizer):
+                    state[key] = carried[key]
+            new.set_state(state)
+        self.gan = new
+        self._apply_numbers()
+
+    def _apply_numbers(self) -> None:
+        c = self.controls
+        numbers = {"g.learning_rate": c["g_lr"].value, "d.learning_rate": c["d_lr"].value}
+        name = _reg_number(c["reg"].value)
+        if name is not None:
+            numbers[name] = c["reg_value"].value
+        self.gan.set_hyper(**numbers)
+
+    def _data(self) -> np.ndarray:
+        name = self.controls["dataset"].value
+        n = 2048
+        if name == "drawn":
+            if len(self.drawn) == 0:
+                raise ValueError("dataset 'drawn' needs points: click on the plot to add some")
+            return data.toy(self.drawn, n, seed=self.seed, std=0.05)
+        return data.toy(name, n, seed=self.seed)
+
+    def _reset(self) -> None:
+        """New networks and optimizers: after an architecture or data change, or Reset."""
+        c = self.controls
+        points = self._data()  # first: bad data leaves the current run untouched
+        keras.utils.set_random_seed(self.seed)
+        self.generator = gk.models.mlp_generator(
+            noise_dim=c["noise_dim"].value, layers=c["layers"].value, units=c["units"].value
+        )
+        self.discriminator = gk.models.mlp_discriminator(
+            layers=c["layers"].value, units=c["units"].value
+        )
+        self._gans, self.gan = {}, None
+        self.points = points
+        self._history = np.zeros((0, 6), np.float32)  # step, d, g, modes, hq, js
+        self._switch()
+        self._z_grid = self._noise_grid()
+        self._redraw()
+
+    def _noise_grid(self) -> np.ndarray:
+        dim = self.gan.noise_dim
+        lim = 2.0 if self.gan.noise == "gaussian" else 1.0
+        t = np.linspace(-lim, lim, 21, dtype=np.float32)
+        if dim == 1:
+            return t[:, None]
+        a, b = np.meshgrid(t, t)
+        z = np.zeros((a.size, dim), np.float32)
+        z[:, 0], z[:, 1] = a.ravel(), b.ravel()
+        return z
+
+    # -- a frame -----------------------------------------------------------------------
+    def step(self, mode: str = "both") -> None:
+        """One frame: ``steps_per_frame`` updates (one in slow motion, or for "d"/"g")."""
+        if self.gan.halted_at is not None:
+            self._redraw()
+            return
+        slow = self.controls["slow"].value
+        k = 1 if (slow or mode != "both") else self.controls["steps_per_frame"].value
+        losses = self.gan.train_steps(self.points, k, self.batch_size, mode=mode)
+        self._record(losses)
+        if self.gan.halted_at is not None:
+            self.controls["play"].playing = False
+        self._redraw()
+
+    def _record(self, losses: np.ndarray) -> None:
+        ok = np.all(np.isfinite(losses), axis=1)
+        if not ok.any():
+            return
+        d, g = losses[ok][-1]
+        row = [self.gan.step, d, g, *self._metric_row()]
+        self._history = np.vstack([self._history, np.asarray(row, np.float32)])[-_HISTORY:]
+
+    def _metric_row(self) -> list[float]:
+        fake = self._fake = self.gan.sample(1000, seed=self.seed)
+        js = metrics.grid_divergence(fake, self.points, bins=40, unit="bits").js
+        name = self.controls["dataset"].value
+        if name in data.MODE_DATASETS:
+            cov = metrics.mode_coverage(fake, name)
+            return [cov.modes / cov.n_modes, cov.high_quality, js]
+        return [np.nan, np.nan, js]
+
+    def coverage(self) -> Any:
+        """Mode coverage of 2,500 samples now (mode data sets only), else None."""
+        name = self.controls["dataset"].value
+        if name not in data.MODE_DATASETS:
+            return None
+        return metrics.mode_coverage(self.gan.sample(2500, seed=self.seed), name)
+
+    def _redraw(self) -> None:
+        gan, m, show = self.gan, self.marks, {k: w.value for k, w in self.controls["show"].items()}
+        fake = self.gan.sample(500, seed=self.seed)
+        real = self.points[:500]
+        with m["real"].hold_sync():
+            m["real"].x, m["real"].y = real[:, 0], real[:, 1]
+            m["real"].visible = show["samples"]
+        with m["fake"].hold_sync():
+            m["fake"].x, m["fake"].y = fake[:, 0], fake[:, 1]
+            m["fake"].visible = show["samples"]
+        if show["heatmap"]:
+            prob = 1.0 / (1.0 + np.exp(-np.clip(gan.discriminate(self._grid), -30, 30)))
+            n = int(np.sqrt(len(self._grid)))
+            with m["heatmap"].hold_sync():
+                m["heatmap"].color = prob.reshape(n, n)
+        m["heatmap"].visible = show["heatmap"]
+        if show["field"]:
+            self._draw_arrows(m["field"], self._field_points, 0.35)
+            self._draw_arrows(m["fake_field"], fake[:100], 0.25)
+        m["field"].visible = m["fake_field"].visible = show["field"]
+        if show["manifold"]:
+            self._draw_manifold()
+        m["manifold"].visible = show["manifold"]
+        h = self._history
+        if show["losses"] and len(h):
+            with m["losses"].hold_sync():
+                m["losses"].x, m["losses"].y = h[:, 0], h[:, 1:3].T
+        self.loss_fig.layout.display = None if show["losses"] else "none"
+        if show["metrics"] and len(h):
+            with m["metrics"].hold_sync():
+                m["metrics"].x, m["metrics"].y = h[:, 0], np.nan_to_num(h[:, 3:6].T)
+        self.metric_fig.layout.display = None if show["metrics"] else "none"
+        self._update_status()
+
+    def _draw_arrows(self, mark: bqplot.Lines, points: np.ndarray, length: float) -> None:
+        grad = -self.gan.loss_gradient(points)
+        norm = np.linalg.norm(grad, axis=1, keepdims=True)
+        scale = length / max(float(norm.max()), 1e-12)
+        ends = points + grad * scale
+        with mark.hold_sync():
+            mark.x = np.stack([points[:, 0], ends[:, 0]], 1)
+            mark.y = np.stack([points[:, 1], ends[:, 1]], 1)
+
+    def _draw_manifold(self) -> None:
+        z = self._z_grid
+        pts = np.clip(self.gan.transform(z), -1e3, 1e3)
+        if self.gan.noise_dim == 1:
+            xs, ys = pts[None, :, 0], pts[None, :, 1]
+        else:
+            g = pts.reshape(21, 21, 2)
+            xs = np.concatenate([g[:, :, 0], g[:, :, 0].T])
+            ys = np.concatenate([g[:, :, 1], g[:, :, 1].T])
+        with self.marks["manifold"].hold_sync():
+            self.marks["manifold"].x, self.marks["manifold"].y = xs, ys
+
+    def _update_status(self) -> None:
+        gan = self.gan
+        parts = [f"step {gan.step}"]
+        h = self._history
+        if len(h):
+            parts.append(f"D loss {h[-1, 1]:.3f}, G loss {h[-1, 2]:.3f}")
+            if np.isfinite(h[-1, 3]):
+                name = self.controls["dataset"].value
+                n_modes = len(data.modes(name)[0])
+                parts.append(
+                    f"modes {round(h[-1, 3] * n_modes)}/{n_modes}, "
+                    f"high quality {100 * h[-1, 4]:.0f}%"
+                )
+            parts.append(f"JS {h[-1, 5]:.3f} bits")
+        text = " · ".join(parts)
+        if gan.halted_at is not None:
+            text += f"<br><b style='color:#b00'>{gan.halt_message}</b>"
+        self.status.value = text
+
+    # -- many runs ---------------------------------------------------------------------
+    def run_many(self, n: int | None = None, steps: int | None = None) -> dict:
+        """Train ``n`` seeds of the current configuration at once; draw small multiples.
+
+        Returns a summary: per-run modes covered and high-quality share, and the share of
+        runs that cover every mode (mode data sets; else only samples are drawn).
+        """
+        c = self.controls
+        n = c["n_runs"].value if n is None else _checks.count("n", n, minimum=1)
+        steps = c["run_steps"].value if steps is None else _checks.count("steps", steps)
+        self.runs = self.gan.runs(range(self.seed, self.seed + n))
+        done = 0
+        while done < steps:
+            chunk = min(500, steps - done)
+            self.runs.train(self.points, chunk, self.batch_size)
+            done += chunk
+        samples = self.runs.sample(1000, seed=self.seed)
+        name = c["dataset"].value
+        covs = (
+            [metrics.mode_coverage(s, name) for s in samples] if name in data.MODE_DATASETS else []
+        )
+        figures = []
+        for i, s in enumerate(samples):
+            sx, sy = _common.scales(self.view)
+            label = f"run {i}" + (f": {covs[i].modes}/{covs[i].n_modes}" if covs else "")
+            if self.runs.halted_at[i] >= 0:
+                label += " (non-finite)"
+            fig = bqplot.Figure(
+                marks=[
+                    bqplot.Scatter(
+                        x=self.points[:300, 0],
+                        y=self.points[:300, 1],
+                        scales={"x": sx, "y": sy},
+                        default_size=4,
+                        colors=[_common.colour(2)],
+                        opacity=[0.4],
+                    ),
+                    bqplot.Scatter(
+                        x=s[:300, 0],
+                        y=s[:300, 1],
+                        scales={"x": sx, "y": sy},
+                        default_size=4,
+                        colors=[_common.colour(1)],
+                    ),
+                ],
+                title=label,
+                layout=ipywidgets.Layout(width="160px", height="160px"),
+                fig_margin={"top": 25, "bottom": 5, "left": 5, "right": 5},
+            )
+            figures.append(fig)
+        self.many_box.children = figures
+        summary: dict = {"samples": samples, "halted_at": self.runs.halted_at}
+        if covs:
+            full = [cv.modes == cv.n_modes for cv in covs]
+            summary.update(
+                modes=[cv.modes for cv in covs],
+                high_quality=[cv.high_quality for cv in covs],
+                share_all_modes=float(np.mean(full)),
+            )
+            self.many_label.value = (
+                f"<b>{sum(full)} of {n}</b> runs cover all {covs[0].n_modes} modes "
+                f"after {steps} steps ({100 * np.mean(full):.0f}%)"
+            )
+        else:
+            self.many_label.value = f"{n} runs after {steps} steps"
+        return summary
+
+    # -- events ------------------------------------------------------------------------
+    def _wire(self) -> None:
+        c, guard = self.controls, self.errors.guard
+        c["play"].observe(guard(lambda ch: self.step()), names="value")
+        c["step"].on_click(guard(lambda b: self.step()))
+        c["step_d"].on_click(guard(lambda b: self.step("d")))
+        c["step_g"].on_click(guard(lambda b: self.step("g")))
+        c["reset"].on_click(guard(lambda b: self._reset()))
+        c["many"].on_click(guard(lambda b: self.run_many()))
+        for key in ("loss", "reg", "scheme", "g_optimizer", "d_optimizer", "d_steps", "g_steps"):
+            c[key].observe(guard(self._on_config), names="value")
+        for key in ("g_lr", "d_lr", "reg_value"):
+            c[key].observe(guard(self._on_number), names="value")
+        for key in ("layers", "units", "noise_dim", "noise", "dataset"):
+            c[key].observe(guard(lambda ch: self._reset()), names="value")
+        for box in c["show"].values():
+            box.observe(guard(lambda ch: self._redraw()), names="value")
+        self.marks["drawn"].observe(guard(self._on_drawn), names=["x", "y"])
+
+    def _on_config(self, change: dict | None = None) -> None:
+        if change is not None and change["owner"] is self.controls["reg"]:
+            self.controls["reg_value"].value = _REG_DEFAULT.get(change["new"], 1.0)
+        self._switch()
+        self.gan.clear_halt()
+        self._redraw()
+
+    def _on_number(self, change: dict | None = None) -> None:
+        self._apply_numbers()
+        self.gan.clear_halt()
+        self._update_status()
+
+    def _on_drawn(self, change: dict | None = None) -> None:
+        m = self.marks["drawn"]
+        if len(m.x) != len(m.y):
+            return
+        self.drawn = np.stack([np.asarray(m.x, np.float32), np.asarray(m.y, np.float32)], 1)
+        if self.controls["dataset"].value == "drawn" and len(self.drawn):
+            self.points = self._data()
+
+    def draw_points(self, points: Any) -> None:
+        """Replace the drawn points (what clicking on the plot adds) and train on them."""
+        pts = data.points(points)
+        with self.marks["drawn"].hold_sync():
+            self.marks["drawn"].x, self.marks["drawn"].y = pts[:, 0], pts[:, 1]
+        self.drawn = pts
+        if self.controls["dataset"].value == "drawn":
+            self._reset()
+        else:
+            self.controls["dataset"].value = "drawn"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
