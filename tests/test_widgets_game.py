@@ -339,6 +339,10 @@ def test_stability_map_switches_scheme_axis_and_metric():
     m = StabilityMap("bilinear", "consensus", resolution=6)
     assert m.axis.value == "gamma" and m.second.description == "gamma"
     assert m.values.min() < 1  # consensus converges somewhere
+    m.axis.value = "momentum"
+    assert m.second.description == "momentum"
+    m.scheme.value = "sga"
+    assert m.axis.value == "lam" and m.second.description == "lam"
     m.scheme.value = "simultaneous"
     assert m.axis.value == "momentum" and m.axis.options == ("momentum",)
     m.metric.value = "growth"
@@ -365,6 +369,10 @@ def test_stability_map_links_to_the_game_panel():
     assert m.current == pytest.approx(panel.radii["negative_momentum"], rel=1e-5)
     panel.game_name.value = "dirac"
     assert m.game is panel.game
+    m.scheme.value = "consensus"  # the second slider now follows the panel's gamma
+    panel.gamma.value = 1.5
+    panel.momentum.value = -0.75
+    assert m.second.value == 1.5
 
 
 @pytest.mark.parametrize(

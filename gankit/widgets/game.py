@@ -542,5 +542,12 @@ class GameTrajectories(traitlets.HasTraits):
             rows,
         )
 
+    def __repr__(self) -> str:
+        return f"GameTrajectories(game={self.game!r}, schemes={list(self.names)!r})"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """Display the panel's box; its plain-text form is this stable repr."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle

@@ -401,7 +401,7 @@ class StabilityMap(traitlets.HasTraits):
 
     def _on_scheme(self, change: Any = None) -> None:
         options = AXES[self.scheme.value]
-        axis = self.axis.value if self.axis.value in options else options[0]
+        axis = options[0]  # each scheme's own number first: gamma for consensus, lam for SGA
         self._quiet = True
         try:
             self.axis.options = options
@@ -416,6 +416,7 @@ class StabilityMap(traitlets.HasTraits):
         if self.second.description != self.axis.value:
             self._set_value_range(self.axis.value, None)
             self._axes[1].label = self.axis.value
+            self._relink()
         self._recompute()
 
     def _on_map(self, change: Any = None) -> None:
@@ -496,18 +497,45 @@ class StabilityMap(traitlets.HasTraits):
         """Tie the sliders to ``panel``'s (a GameTrajectories panel) and follow its game.
 
         The panel's learning-rate slider drives the map's; the map's second slider
-        follows the panel's slider of the same number (momentum, gamma or lam).
+        follows the panel's slider of the same number (momentum, gamma or lam), also
+        after the map's axis changes.
         """
-        for name in ("learning_rate", "momentum", "gamma", "lam"):
+        for name in ("learning_rate", "momentum", "gamma", "lam", "game"):
             if not hasattr(panel, name):
                 raise ValueError(f"panel must be a GameTrajectories panel, got {panel!r}")
+        self._unlink()
+        self._panel = panel
         self._links = [
-            traitlets.dlink((panel.learning_rate, "value"), (self.learning_rate, "value"))
+            traitlets.dlink((panel.learning_rate, "value"), (self.learning_rate, "value")),
+            traitlets.dlink((panel, "game"), (self, "game")),
         ]
-        source = getattr(panel, self.axis.value)
-        self._links.append(traitlets.dlink((source, "value"), (self.second, "value")))
-        self._links.append(traitlets.dlink((panel, "game"), (self, "game")))
+        self._relink()
         return self
 
+    def _unlink(self) -> None:
+        for link in getattr(self, "_links", []) + [getattr(self, "_second_link", None)]:
+            if link is not None:
+                link.unlink()
+        self._links, self._second_link = [], None
+
+    def _relink(self) -> None:
+        panel = getattr(self, "_panel", None)
+        if panel is None:
+            return
+        if getattr(self, "_second_link", None) is not None:
+            self._second_link.unlink()
+        source = getattr(panel, self.axis.value)
+        self._second_link = traitlets.dlink((source, "value"), (self.second, "value"))
+
+    def __repr__(self) -> str:
+        return (
+            f"StabilityMap(game={self.game!r}, scheme={self.scheme.value!r}, "
+            f"axis={self.axis.value!r}, metric={self.metric.value!r})"
+        )
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """Display the panel's box; its plain-text form is this stable repr."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle

@@ -287,5 +287,12 @@ class MinimaxSurface(traitlets.HasTraits):
         ]
         return self
 
+    def __repr__(self) -> str:
+        return f"MinimaxSurface(game={self.game!r}, point={self.point!r})"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """Display the panel's box; its plain-text form is this stable repr."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle
