@@ -97,8 +97,11 @@ class PageWatch:
 
 
 @pytest.fixture
-def page(browser, request) -> Iterator[tuple[object, PageWatch]]:
-    """A fresh browser context and page with its console watched; nothing leaves 127.0.0.1."""
+def page(browser, lab) -> Iterator[tuple[object, PageWatch]]:
+    """A fresh browser context and page with its console watched; nothing leaves 127.0.0.1.
+
+    The kernels the page started are shut down afterwards (each holds a JAX runtime).
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     watch = PageWatch()
     context.route("**/*", watch.on_route)
@@ -109,6 +112,7 @@ def page(browser, request) -> Iterator[tuple[object, PageWatch]]:
         yield pg, watch
     finally:
         context.close()
+        lab.shutdown_kernels()
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:

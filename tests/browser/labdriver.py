@@ -279,6 +279,20 @@ def wait_drawn_change(locator, before: dict, timeout_s: float = REACT_S) -> tupl
         time.sleep(0.01)
 
 
+JS_KERNEL_IDLE = """
+() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'
+"""
+
+
+def wait_kernel_idle(page, timeout_s: float = 60) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.evaluate(JS_KERNEL_IDLE):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -306,11 +320,6 @@ def slider_handle(panel):
     return handles.first if handles.count() else None
 
 
-def slider_readout(panel) -> str:
-    readouts = panel.locator(".widget-slider .widget-readout")
-    return readouts.first.inner_text() if readouts.count() else ""
-
-
 # --- one notebook, end to end ------------------------------------------------------------
 
 BUTTONS = "button.widget-button, button.widget-toggle-button"
@@ -334,21 +343,30 @@ def _play_button(panel):
     return None
 
 
-def step_slider(page, panel) -> tuple[str, float] | None:
-    """Keyboard-step the panel's first slider; (what changed, seconds) or None if no slider."""
+JS_SLIDER_STATE = """
+(handle) => {
+  const slider = handle.closest('.widget-slider');
+  const text = (sel) => ((slider.querySelector(sel) || {}).textContent || '').trim();
+  return [text('.widget-label'), text('.widget-readout')];
+}
+"""
+
+
+def step_slider(page, panel) -> tuple[str, float, str] | None:
+    """Keyboard-step the panel's first usable slider: (what changed, seconds, its label)."""
     handle = slider_handle(panel)
     if handle is None:
         return None
     before = panel.evaluate(JS_DRAWN)
-    readout = slider_readout(panel)
+    label, readout = handle.evaluate(JS_SLIDER_STATE)
     handle.focus()
     page.keyboard.press("ArrowRight")
     what, elapsed = wait_drawn_change(panel, before, REACT_S)
-    if not what and slider_readout(panel) == readout:  # already at its maximum
+    if not what and handle.evaluate(JS_SLIDER_STATE)[1] == readout:  # already at its maximum
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
         what, elapsed = wait_drawn_change(panel, before, REACT_S)
-    return what, elapsed
+    return what, elapsed, f"slider {label!r}"
 
 
 def press_play(page, panel) -> tuple[str, float] | None:
@@ -400,7 +418,7 @@ def interact(page, panel, names: list[str]) -> tuple[str, str, float]:
     for how, action in order:
         result = action(page, panel)
         if result is not None:
-            return how, result[0], result[1]
+            return (result[2] if len(result) > 2 else how), result[0], result[1]
     return "none", "", 0.0
 
 
@@ -463,6 +481,8 @@ def run_notebook(
         if not drawn["sized"] or not drawn["paths"]:
             report.errors.append(f"{name}: no SVG drawn ({drawn['svgs']} svg, none with paths)")
         else:
+            # Let the kernel finish drawing every panel first: a busy kernel is not slow.
+            wait_kernel_idle(page)
             how, what, seconds = interact(page, panel, info["names"])
             entry.update(how=how, changed=what, seconds=round(seconds, 3))
             if not what:
@@ -474,6 +494,7 @@ def run_notebook(
         report.panels.append(entry)
     report.errors += [f"widget failed to render: {t}" for t in page.evaluate(JS_WIDGET_ERRORS)]
     page.screenshot(path=str(shots / "page.png"))
+    report.errors = list(dict.fromkeys(report.errors))  # one line per distinct fault
     report.seconds = time.perf_counter() - t0
     return report
 
