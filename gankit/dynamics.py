@@ -145,8 +145,7 @@ def simulate(
     size = math.prod(batch)
     starts = np.broadcast_to(start, batch + (game.dim,)).reshape(size, game.dim)
     flat = {k: np.broadcast_to(v, batch).reshape(size) for k, v in numbers.items()}
-    x, y = game.split(starts[0])
-    scheme.prepare(x, y)
+    scheme.prepare(starts[0, : game.n_x], starts[0, game.n_x :])  # shapes only: numpy is enough
     batched = _with_numbers(scheme, flat)
     rows, at = _run_jit(game, batched, starts, steps=steps, bound=bound)
     rows = np.asarray(rows).reshape(batch + (steps + 1, game.dim))
