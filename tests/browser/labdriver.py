@@ -352,8 +352,8 @@ JS_SLIDER_STATE = """
 """
 
 
-def step_slider(page, panel) -> tuple[str, float, str] | None:
-    """Keyboard-step the panel's first usable slider: (what changed, seconds, its label)."""
+def step_slider(page, panel) -> dict | None:
+    """Keyboard-step the panel's first usable slider (None when it has none)."""
     handle = slider_handle(panel)
     if handle is None:
         return None
@@ -366,27 +366,39 @@ def step_slider(page, panel) -> tuple[str, float, str] | None:
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
         what, elapsed = wait_drawn_change(panel, before, REACT_S)
-    return what, elapsed, f"slider {label!r}"
+    return {"how": f"slider {label!r}", "changed": what, "seconds": elapsed}
 
 
-def press_play(page, panel) -> tuple[str, float] | None:
-    """Press the panel's Play (or train/step) button and stop it again once it has drawn."""
+# The first frame after Play may compile the training step (XLA on a busy 2-core CPU took
+# about 20 s for Toy2DLab); it is reported, and the 2 s bar applies to the next frame.
+FIRST_FRAME_S = 120.0
+
+
+def press_play(page, panel) -> dict | None:
+    """Press the panel's Play (or train/step) button, time the first frame and the one after,
+    then stop it again."""
     button = _play_button(panel)
     if button is None:
         return None
     before = panel.evaluate(JS_DRAWN)
     button.click()
-    what, elapsed = wait_drawn_change(panel, before, REACT_S)
+    what, first = wait_drawn_change(panel, before, FIRST_FRAME_S)
+    result = {"how": "play", "changed": what, "seconds": first, "first_frame_s": round(first, 2)}
     # Stop an animation so that it does not keep the kernel busy: the Play widget's first
     # button and a toggle button both switch back off when clicked again.
-    if button.evaluate("b => !!b.closest('.widget-play')") or "mod-active" in (
+    toggles = button.evaluate("b => !!b.closest('.widget-play')") or "mod-active" in (
         button.get_attribute("class") or ""
-    ):
+    )
+    if what and toggles:  # it keeps playing: the next frame must come within REACT_S
+        result["changed"], result["seconds"] = wait_drawn_change(
+            panel, panel.evaluate(JS_DRAWN), REACT_S
+        )
+    if toggles:
         button.click()
-    return what, elapsed
+    return result
 
 
-def click_plot(page, panel) -> tuple[str, float] | None:
+def click_plot(page, panel) -> dict | None:
     """Click inside the panel's first figure, off centre (a start point moves there)."""
     figures = panel.locator("svg")
     if not figures.count():
@@ -397,29 +409,27 @@ def click_plot(page, panel) -> tuple[str, float] | None:
     before = panel.evaluate(JS_DRAWN)
     page.mouse.click(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.4)
     what, elapsed = wait_drawn_change(panel, before, REACT_S)
-    return what, elapsed
+    return {"how": "click", "changed": what, "seconds": elapsed}
 
 
-# Which interactions to try, in order, for each kind of panel: the first one a panel offers
-# is the one it must pass. Special panels come first in their own lists.
+# Which interaction a panel must pass: the first one it offers, special panels' own first.
 INTERACTIONS = {
-    # Toy2DLab trains a GAN as it plays: after Play the sample dots must move.
-    "gankit-toy2d": ("play", press_play),
-    # The MNIST panel: a slider (e.g. a latent walk or a training step) if it has one,
-    # otherwise its play/train/sample button.
-    "gankit-mnist": ("slider", step_slider),
+    # Toy2DLab trains a GAN as it plays: after Play the samples must move.
+    "gankit-toy2d": press_play,
+    # The MNIST panel: its latent-walk slider if it has one, else its train/sample button.
+    "gankit-mnist": step_slider,
 }
-GENERIC = [("slider", step_slider), ("click", click_plot), ("play", press_play)]
+GENERIC = [step_slider, click_plot, press_play]
 
 
-def interact(page, panel, names: list[str]) -> tuple[str, str, float]:
-    """One real interaction with a panel: (how, what changed or '', seconds)."""
-    order = [INTERACTIONS[n] for n in names if n in INTERACTIONS] + GENERIC
-    for how, action in order:
+def interact(page, panel, names: list[str]) -> dict:
+    """One real interaction with a panel: {"how", "changed" ('' if nothing), "seconds", ...}."""
+    for action in [INTERACTIONS[n] for n in names if n in INTERACTIONS] + GENERIC:
         result = action(page, panel)
         if result is not None:
-            return (result[2] if len(result) > 2 else how), result[0], result[1]
-    return "none", "", 0.0
+            result["seconds"] = round(result["seconds"], 3)
+            return result
+    return {"how": "none (no slider, plot or play button)", "changed": "", "seconds": 0.0}
 
 
 JS_WIDGET_ERRORS = """
@@ -433,6 +443,10 @@ def panel_callback_errors(panel) -> list[str]:
     """Tracebacks a panel's own Output widget shows (where panels put callback errors)."""
     found = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     return [found.nth(i).inner_text()[:1000] for i in range(found.count())]
+
+
+def _drew(drawn: dict) -> bool:
+    return bool(drawn["sized"] and (drawn["paths"] or drawn["images"]))
 
 
 @dataclass
@@ -473,21 +487,25 @@ def run_notebook(
         panel = page.locator(f"[data-gankit-test='{info['index']}']")
         panel.scroll_into_view_if_needed()
         drawn = panel.evaluate(JS_DRAWN)
-        while not (drawn["sized"] and drawn["paths"]) and time.monotonic() < deadline:
+        # Drawn: an SVG on screen with marks in it (paths, or images such as heatmaps).
+        while not _drew(drawn) and time.monotonic() < deadline:
             time.sleep(0.2)
             drawn = panel.evaluate(JS_DRAWN)
         name = "-".join(info["names"]) or f"panel{info['index']}"
         entry = {"name": name, "svgs": drawn["svgs"], "paths": len(drawn["paths"])}
-        if not drawn["sized"] or not drawn["paths"]:
-            report.errors.append(f"{name}: no SVG drawn ({drawn['svgs']} svg, none with paths)")
+        if not _drew(drawn):
+            report.errors.append(
+                f"{name}: no SVG drawn ({drawn['svgs']} svg, {drawn['sized']} on screen, "
+                f"{len(drawn['paths'])} paths, {len(drawn['images'])} images)"
+            )
         else:
             # Let the kernel finish drawing every panel first: a busy kernel is not slow.
             wait_kernel_idle(page)
-            how, what, seconds = interact(page, panel, info["names"])
-            entry.update(how=how, changed=what, seconds=round(seconds, 3))
-            if not what:
+            done = interact(page, panel, info["names"])
+            entry.update(done)
+            if not done["changed"]:
                 report.errors.append(
-                    f"{name}: {how} did not change what the panel draws within {REACT_S} s"
+                    f"{name}: {done['how']} did not change what the panel draws within {REACT_S} s"
                 )
         report.errors += [f"{name}: callback error: {e}" for e in panel_callback_errors(panel)]
         panel.screenshot(path=str(shots / f"panel{info['index']}-{name}.png"))
