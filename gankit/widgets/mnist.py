@@ -74,7 +74,7 @@ class MNISTTrainer:
 
     ``gan`` is a :class:`gankit.GAN` whose samples are ``(28, 28, 1)`` images (or
     ``(28, 28, 2)``: a packed conditional GAN); by default an MLP GAN with
-    Adam(1e-3, beta_1=0.5) and EMA weights, the CPU configuration of lesson 07.
+    Adam(1e-3, beta_1=0.5), the CPU configuration of lesson 07.
     ``data`` are real images ``(N, 28, 28, 1)`` in [-1, 1] (packed ``(N, 28, 28, 2)``
     for a conditional GAN); by default the MNIST test digits from :func:`gankit.data.mnist`.
     ``metric_every`` steps (0: never) the panel scores ``metric_samples`` generated digits
@@ -113,7 +113,6 @@ class MNISTTrainer:
                 loss="nsgan",
                 g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
                 d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                ema=0.999,
                 seed=seed,
             )
         if not isinstance(gan, gk.GAN):
