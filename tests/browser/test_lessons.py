@@ -28,9 +28,9 @@ def test_lesson_in_browser(lesson: str, lab, page, artifacts) -> None:
     try:
         report = run_notebook(pg, lab, f"lessons/{lesson}", shots)
         (shots / "report.json").write_text(json.dumps(report.__dict__, indent=1))
-        problems = (
-            report.errors + watch.errors + [f"off-machine request: {u}" for u in watch.offsite]
-        )
+        console = [f"{watch.errors.count(e)}x {e}" for e in dict.fromkeys(watch.errors)]
+        offsite = [f"off-machine request: {u}" for u in dict.fromkeys(watch.offsite)]
+        problems = report.errors + console + offsite
         assert report.cells_run, f"{lesson}: no cell ran"
         assert not problems, f"{lesson}:\n" + "\n".join(problems)
     except BaseException:
