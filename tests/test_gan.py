@@ -75,7 +75,7 @@ def test_every_scheme_trains_and_stays_finite(scheme):
     assert gan.step == 5 and gan.halted_at is None
 
 
-@pytest.mark.parametrize("loss", gk.losses.LOSSES)
+@pytest.mark.parametrize("loss", ["nsgan", "wgan"])  # the rest: closed forms in test_losses
 def test_every_loss_and_regulariser_trains(loss):
     regs = [gk.reg.R1(1.0), gk.reg.R2(0.5), gk.reg.GradientPenalty(1.0), gk.reg.InstanceNoise(0.1)]
     if loss in gk.losses.CLASSIFIER_LOSSES:
@@ -222,26 +222,28 @@ def test_keras_format_round_trip_in_safe_mode(tmp_path):
 def test_non_finite_step_halts_at_last_finite_state():
     gan = make(g_optimizer=keras.optimizers.SGD(1e-3), d_optimizer=keras.optimizers.SGD(1e-3))
     gan.train_steps(X, steps=2, batch_size=64)
+    sane = gan.get_state()
     gan.set_hyper(**{"d.learning_rate": 1e36, "g.learning_rate": 1e36})
-    before = jax.tree.leaves(gan.get_state()["g"] + gan.get_state()["d"])
     losses = gan.train_steps(X, steps=5, batch_size=64)
-    assert gan.halted_at is not None and gan.halted_at >= 3
-    assert np.isnan(losses[-1]).all()
-    assert all(np.all(np.isfinite(w)) for w in values(gan.generator.weights))
-    assert "non-finite" in gan.halt_message and f"step {gan.halted_at}" in gan.halt_message
-    if gan.halted_at == 3:
-        after = jax.tree.leaves(gan.get_state()["g"] + gan.get_state()["d"])
-        assert all(
-            np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(before, after, strict=True)
-        )
-    # fit stops with a warning naming the step
+    at = gan.halted_at
+    assert at is not None and 3 <= at <= 7
+    assert np.isnan(losses[at - 3 :]).all() and np.isfinite(losses[: at - 3]).all()
+    assert gan.step == at - 1  # the failing step was not applied
+    state = gan.get_state()
+    assert all(np.all(np.isfinite(np.asarray(w))) for w in jax.tree.leaves(state["g"] + state["d"]))
+    assert "non-finite" in gan.halt_message and f"step {at}" in gan.halt_message
+    # a halted run stays put: fit stops at once and warns, naming the step
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         gan.fit(X, batch_size=128, epochs=3, verbose=0)
+    assert gan.step == at - 1
     assert any(issubclass(w.category, gk.train.NonFiniteLossWarning) for w in caught)
+    # going back to a sane state and clearing the halt lets training go on
+    gan.set_state(sane)
     gan.clear_halt()
     gan.set_hyper(**{"d.learning_rate": 1e-3, "g.learning_rate": 1e-3})
     assert np.all(np.isfinite(gan.train_steps(X, steps=2, batch_size=64)))
+    assert gan.halted_at is None
 
 
 def test_many_runs_with_vmap_seeds_and_learning_rates():
