@@ -55,10 +55,6 @@ JS_INSTRUMENT = """
 }
 """
 
-JS_KERNEL_IDLE = """
-() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'
-"""
-
 
 def _wait(page, js: str, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
@@ -110,7 +106,7 @@ def main() -> None:
                 key = "ArrowRight" if (i // 5) % 2 == 0 else "ArrowLeft"
                 page.keyboard.press(key)
                 done = _wait(page, "() => window.__gk.t1 !== null", 5.0)
-                _wait(page, JS_KERNEL_IDLE, 10.0)
+                lab_driver.wait_kernel_idle(page, 10.0)
                 time.sleep(0.1)
                 if i < warmup:
                     continue
