@@ -85,6 +85,11 @@ def _optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
     return keras.optimizers.RMSprop(lr)
 
 
+def _finite(x: np.ndarray, big: float = 1e6) -> np.ndarray:
+    """``x`` with NaN and infinities replaced (a run near divergence can emit them)."""
+    return np.nan_to_num(np.clip(x, -big, big), nan=big, posinf=big, neginf=-big)
+
+
 class Toy2DLab:
     """The 2-D GAN lab: controls, Play/Pause, Step D / Step G, slow motion, many runs.
 
@@ -505,6 +510,7 @@ class Toy2DLab:
     def step(self, mode: str = "both") -> None:
         """One frame: ``steps_per_frame`` updates (one in slow motion, or for "d"/"g")."""
         if self.gan.halted_at is not None:
+            self.controls["play"].playing = False
             self._redraw()
             return
         slow = self.controls["slow"].value
@@ -524,7 +530,7 @@ class Toy2DLab:
         self._history = np.vstack([self._history, np.asarray(row, np.float32)])[-_HISTORY:]
 
     def _metric_row(self) -> list[float]:
-        fake = self._fake = self.gan.sample(1000, seed=self.seed)
+        fake = _finite(self.gan.sample(1000, seed=self.seed))
         js = metrics.grid_divergence(fake, self.points, bins=40, unit="bits").js
         name = self.controls["dataset"].value
         if name in data.MODE_DATASETS:
@@ -541,7 +547,7 @@ class Toy2DLab:
 
     def _redraw(self) -> None:
         gan, m, show = self.gan, self.marks, {k: w.value for k, w in self.controls["show"].items()}
-        fake = self.gan.sample(500, seed=self.seed)
+        fake = _finite(self.gan.sample(500, seed=self.seed))
         real = self.points[:500]
         with m["real"].hold_sync():
             m["real"].x, m["real"].y = real[:, 0], real[:, 1]
@@ -574,7 +580,7 @@ class Toy2DLab:
         self._update_status()
 
     def _draw_arrows(self, mark: bqplot.Lines, points: np.ndarray, length: float) -> None:
-        grad = -self.gan.loss_gradient(points)
+        grad = np.nan_to_num(-self.gan.loss_gradient(points), nan=0.0, posinf=0.0, neginf=0.0)
         norm = np.linalg.norm(grad, axis=1, keepdims=True)
         scale = length / max(float(norm.max()), 1e-12)
         ends = points + grad * scale
@@ -629,7 +635,7 @@ class Toy2DLab:
             chunk = min(500, steps - done)
             self.runs.train(self.points, chunk, self.batch_size)
             done += chunk
-        samples = self.runs.sample(1000, seed=self.seed)
+        samples = _finite(self.runs.sample(1000, seed=self.seed))
         name = c["dataset"].value
         covs = (
             [metrics.mode_coverage(s, name) for s in samples] if name in data.MODE_DATASETS else []
