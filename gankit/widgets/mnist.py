@@ -69,6 +69,25 @@ def _heatmap(
     return fig, mark
 
 
+def digit_grid(images: Any, columns: int = 8, title: str = "", size: int = 400) -> bqplot.Figure:
+    """A bqplot figure showing images ``(n, 28, 28[, 1])`` in [-1, 1] as a grid.
+
+    >>> import numpy as np
+    >>> fig = digit_grid(np.zeros((6, 28, 28, 1)), columns=3)
+    >>> fig.marks[0].color.shape
+    (56, 84)
+    """
+    array = np.asarray(images, np.float32)
+    if array.ndim == 3:
+        array = array[..., None]
+    if array.ndim != 4 or array.shape[1:] != (28, 28, 1) or len(array) < 1:
+        raise ValueError(f"images must have shape (n, 28, 28) or (n, 28, 28, 1), got {array.shape}")
+    columns = min(_checks.count("columns", columns), len(array))
+    fig, mark = _heatmap(-(-len(array) // columns), columns, title, size)
+    mark.color = _tile(np.clip(array, -1, 1), columns)
+    return fig
+
+
 class MNISTTrainer:
     """A training panel for an MNIST GAN (see the module docstring).
 
