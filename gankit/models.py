@@ -70,7 +70,7 @@ def mlp_generator(
 
     >>> import gankit as gk
     >>> gk.models.mlp_generator(noise_dim=1, layers=3, units=16).count_params()
-    626
+    610
     """
     noise_dim = _checks.count("noise_dim", noise_dim)
     if noise_dim > MAX_NOISE_DIM:
