@@ -48,6 +48,18 @@ def _tile(images: np.ndarray, columns: int) -> np.ndarray:
     return canvas[::-1]  # bqplot's y axis grows upwards
 
 
+def _fit_scale(scale: bqplot.LinearScale, values: np.ndarray) -> None:
+    """Pin ``scale`` to the finite range of ``values`` (a small pad; never NaN or empty)."""
+    finite = np.asarray(values, np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    pad = 0.05 * (high - low) if high > low else max(abs(high), 1.0) * 0.05
+    with scale.hold_sync():
+        scale.min, scale.max = low - pad, high + pad
+
+
 def _heatmap(
     rows: int, columns: int, title: str, size: int
 ) -> tuple[bqplot.Figure, bqplot.HeatMap]:
@@ -188,10 +200,12 @@ class MNISTTrainer:
         self.grid_figure, self.grid_mark = _heatmap(self.grid, self.grid, "fixed noise", 300)
         self.explore_figure, self.explore_mark = _heatmap(1, 1, "explore", 150)
 
-        x_loss, y_loss = bqplot.LinearScale(), bqplot.LinearScale()
+        # Scales are pinned and set from the data on each refresh: autoscaling over no data
+        # (or NaN) gives the browser an undefined domain and broken SVG paths.
+        x_loss, y_loss = bqplot.LinearScale(min=0.0, max=1.0), bqplot.LinearScale(min=0.0, max=1.0)
         self.loss_lines = bqplot.Lines(
-            x=[[0.0], [0.0]],
-            y=[[np.nan], [np.nan]],
+            x=np.zeros((2, 0)),
+            y=np.zeros((2, 0)),
             scales={"x": x_loss, "y": y_loss},
             colors=["#D55E00", "#0072B2"],
             labels=["D loss", "G loss"],
@@ -207,15 +221,23 @@ class MNISTTrainer:
             layout=ipywidgets.Layout(width="340px", height="250px"),
         )
         x_m, y_fid, y_cov = (
-            bqplot.LinearScale(),
-            bqplot.LinearScale(),
-            bqplot.LinearScale(min=0, max=10),
+            bqplot.LinearScale(min=0.0, max=1.0),
+            bqplot.LinearScale(min=0.0, max=1.0),
+            bqplot.LinearScale(min=0.0, max=10.0),
         )
         self.fid_line = bqplot.Lines(
-            x=[0.0], y=[np.nan], scales={"x": x_m, "y": y_fid}, colors=["#009E73"], marker="circle"
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": x_m, "y": y_fid},
+            colors=["#009E73"],
+            marker="circle",
         )
         self.coverage_line = bqplot.Lines(
-            x=[0.0], y=[np.nan], scales={"x": x_m, "y": y_cov}, colors=["#CC79A7"], marker="square"
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": x_m, "y": y_cov},
+            colors=["#CC79A7"],
+            marker="square",
         )
         self.metric_figure = bqplot.Figure(
             marks=[self.fid_line, self.coverage_line],
@@ -305,14 +327,20 @@ class MNISTTrainer:
         h = self.history
         if h["step"]:
             steps = np.asarray(h["step"], np.float64)
+            losses = np.asarray([h["d_loss"], h["g_loss"]], np.float64)
+            _fit_scale(self.loss_lines.scales["x"], steps)
+            _fit_scale(self.loss_lines.scales["y"], losses)
             with self.loss_lines.hold_sync():
                 self.loss_lines.x = [steps, steps]
-                self.loss_lines.y = [np.asarray(h["d_loss"]), np.asarray(h["g_loss"])]
+                self.loss_lines.y = losses
         m = self.metrics
         if m["step"]:
             steps = np.asarray(m["step"], np.float64)
+            fid = np.asarray(m["fid"], np.float64)
+            _fit_scale(self.fid_line.scales["x"], steps)
+            _fit_scale(self.fid_line.scales["y"], fid)
             with self.fid_line.hold_sync():
-                self.fid_line.x, self.fid_line.y = steps, np.asarray(m["fid"])
+                self.fid_line.x, self.fid_line.y = steps, fid
             with self.coverage_line.hold_sync():
                 self.coverage_line.x = steps
                 self.coverage_line.y = np.asarray(m["classes"], np.float64)
