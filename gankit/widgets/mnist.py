@@ -200,12 +200,12 @@ class MNISTTrainer:
         self.grid_figure, self.grid_mark = _heatmap(self.grid, self.grid, "fixed noise", 300)
         self.explore_figure, self.explore_mark = _heatmap(1, 1, "explore", 150)
 
-        # Scales are pinned and set from the data on each refresh: autoscaling over no data
-        # (or NaN) gives the browser an undefined domain and broken SVG paths.
+        # Scales are pinned and set from the data on each refresh, and lines start with one
+        # finite point: NaN, or no points at all, give the browser broken SVG paths.
         x_loss, y_loss = bqplot.LinearScale(min=0.0, max=1.0), bqplot.LinearScale(min=0.0, max=1.0)
         self.loss_lines = bqplot.Lines(
-            x=np.zeros((2, 0)),
-            y=np.zeros((2, 0)),
+            x=np.zeros((2, 1)),
+            y=np.zeros((2, 1)),
             scales={"x": x_loss, "y": y_loss},
             colors=["#D55E00", "#0072B2"],
             labels=["D loss", "G loss"],
@@ -226,15 +226,15 @@ class MNISTTrainer:
             bqplot.LinearScale(min=0.0, max=10.0),
         )
         self.fid_line = bqplot.Lines(
-            x=np.zeros(0),
-            y=np.zeros(0),
+            x=np.zeros(1),
+            y=np.zeros(1),
             scales={"x": x_m, "y": y_fid},
             colors=["#009E73"],
             marker="circle",
         )
         self.coverage_line = bqplot.Lines(
-            x=np.zeros(0),
-            y=np.zeros(0),
+            x=np.zeros(1),
+            y=np.zeros(1),
             scales={"x": x_m, "y": y_cov},
             colors=["#CC79A7"],
             marker="square",
