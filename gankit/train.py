@@ -31,7 +31,9 @@ batch is shared by the gradient evaluations of one step.
 from __future__ import annotations
 
 import copy
+import json
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,6 +61,56 @@ def compile_count() -> int:
     Changing a learning rate or a penalty weight between calls must leave it unchanged.
     """
     return _TRACES["count"]
+
+
+# Compiled programs shared by identically built GANs. A program's trace reads only the
+# structure of the GAN that built it (layers, loss, scheme, which numbers exist), never a
+# weight or a number (those are arguments), so every GAN with the same structure can run
+# it: a second GAN, a Reset of a panel or a test fixture does not compile again.
+_SHARED: OrderedDict = OrderedDict()
+_SHARED_MAX = 64
+
+
+def _model_signature(model: keras.Model) -> tuple | None:
+    """What a model computes, as a hashable key; None when its config cannot say.
+
+    Only Sequential and Functional models made of Keras' (or gankit's) own layers are
+    described by their config; any other model (a subclass with its own ``call``, a
+    ``Lambda`` layer) keeps programs of its own.
+    """
+    if not isinstance(model, keras.Sequential) and type(model).__name__ != "Functional":
+        return None
+    for layer in model._flatten_layers(include_self=False):
+        module = type(layer).__module__
+        if isinstance(layer, keras.layers.Lambda) or not module.startswith(("keras.", "gankit.")):
+            return None
+    try:
+        config = model.get_config()
+        if isinstance(model, keras.Sequential):
+            config = _unnamed(config)
+        config = json.dumps(config, sort_keys=True, default=repr)
+    except Exception:  # noqa: BLE001  (a config that cannot be written: no sharing)
+        return None
+    shapes = tuple((tuple(v.shape), str(v.dtype), bool(v.trainable)) for v in model.variables)
+    return (type(model).__qualname__, config, shapes)
+
+
+def _unnamed(config: dict) -> dict:
+    """A Sequential's config without its own and its layers' names (which compute nothing;
+    Keras numbers auto-named layers, so two identical models differ only there)."""
+    out = {k: v for k, v in config.items() if k != "name"}
+    layers = []
+    for entry in config.get("layers", []):
+        entry = dict(entry)
+        inner = dict(entry.get("config", {}))
+        if entry.get("class_name") == "Sequential":
+            inner = _unnamed(inner)
+        else:
+            inner.pop("name", None)
+        entry["config"] = inner
+        layers.append(entry)
+    out["layers"] = layers
+    return out
 
 
 class NonFiniteLossWarning(RuntimeWarning):
@@ -148,6 +200,7 @@ class BatchGame:
         self.gan, self.real, self.key, self.regs, self.record = gan, real, key, regs, record
         self.g_state, self.d_state = g_state, d_state
         self.calls = 0
+        self._draws: list = []
         self.d_loss: Array | None = None
         self.g_loss: Array | None = None
 
@@ -156,17 +209,30 @@ class BatchGame:
         self.calls += 1
         return key
 
-    def fake(self, x: list, key: Array) -> tuple[Array, list]:
-        gan = self.gan
-        z = sample_noise(key, self.real.shape[0], gan.noise_dim, gan.noise)
-        out, g_state = gan.generator.stateless_call(x, self.g_state, z, training=True)
-        return out, g_state
+    def draw(self, key: Array) -> tuple[Array, Array, Array]:
+        """``(z, instance-noise key, penalty key)`` of one evaluation's ``key``.
 
-    def d_objective(self, y: list, x: list, key: Array) -> tuple[Array, tuple]:
-        """The discriminator's loss (with penalties) at ``(x, y)``."""
-        gan, regs = self.gan, self.regs
+        Drawn once per key: ``simultaneous`` evaluates both players with the same key, and
+        sharing the draw lets XLA see that both players' fakes are one generator pass.
+        """
+        for seen, parts in self._draws:
+            if seen is key:
+                return parts
         k_z, k_noise, k_pen = jax.random.split(key, 3)
-        fake, g_state = self.fake(x, k_z)
+        gan = self.gan
+        z = sample_noise(k_z, self.real.shape[0], gan.noise_dim, gan.noise)
+        parts = (z, k_noise, k_pen)
+        self._draws.append((key, parts))
+        return parts
+
+    def fake(self, x: list, z: Array) -> tuple[Array, list]:
+        return self.gan.generator.stateless_call(x, self.g_state, z, training=True)
+
+    def d_objective(self, y: list, x: list, parts: tuple) -> tuple[Array, tuple]:
+        """The discriminator's loss (with penalties) at ``(x, y)`` on the draw ``parts``."""
+        gan, regs = self.gan, self.regs
+        z, k_noise, k_pen = parts
+        fake, g_state = self.fake(x, z)
         fake = jax.lax.stop_gradient(fake)
         real_in, fake_in = losses.noise_inputs(regs, self.real, fake, k_noise)
         d = gan.discriminator
@@ -182,23 +248,25 @@ class BatchGame:
         loss = loss + losses.penalty(regs, d_fn, real_in, fake_in, k_pen)
         return loss, (loss, g_state, d_state)
 
-    def g_objective(self, x: list, y: list, key: Array) -> tuple[Array, tuple]:
-        """The generator's loss at ``(x, y)``."""
-        k_z, k_noise, _ = jax.random.split(key, 3)
-        fake, g_state = self.fake(x, k_z)
+    def g_objective(self, x: list, y: list, parts: tuple) -> tuple[Array, tuple]:
+        """The generator's loss at ``(x, y)`` on the draw ``parts``."""
+        z, k_noise, _ = parts
+        fake, g_state = self.fake(x, z)
         _, fake_in = losses.noise_inputs(self.regs, self.real, fake, k_noise)
         logits, _ = self.gan.discriminator.stateless_call(y, self.d_state, fake_in, training=True)
         loss = losses.generator_loss(self.gan.loss, logits)
         return loss, (loss, g_state)
 
     def _grad_y(self, x: list, y: list, key: Array) -> list:
-        grads, (loss, g_state, d_state) = jax.grad(self.d_objective, has_aux=True)(y, x, key)
+        parts = self.draw(key)
+        grads, (loss, g_state, d_state) = jax.grad(self.d_objective, has_aux=True)(y, x, parts)
         if self.record:
             self.d_loss, self.d_state = loss, d_state
         return grads
 
     def _grad_x(self, x: list, y: list, key: Array) -> list:
-        grads, (loss, g_state) = jax.grad(self.g_objective, has_aux=True)(x, y, key)
+        parts = self.draw(key)
+        grads, (loss, g_state) = jax.grad(self.g_objective, has_aux=True)(x, y, parts)
         if self.record:
             self.g_loss, self.g_state = loss, g_state
         return grads
@@ -443,6 +511,81 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self._layout_cache = None
         self._jit_cache: dict = {}
+
+    def _signature(self) -> tuple | None:
+        """Everything a compiled program of this GAN depends on; None: share nothing."""
+        if "_signature_value" not in self.__dict__:
+            g = _model_signature(self.generator)
+            d = _model_signature(self.discriminator)
+            value = None
+            if g is not None and d is not None:
+                scheme = self.scheme
+                opt_shapes = tuple(
+                    tuple((tuple(v.shape), str(v.dtype)) for v in opt.variables)
+                    for opt in (self.g_optimizer, self.d_optimizer)
+                )
+                value = (
+                    type(self),
+                    g,
+                    d,
+                    self.loss,
+                    self.noise,
+                    tuple(jax.tree.structure(r) for r in self.regs),
+                    self.scheme_name,
+                    scheme.kind,
+                    scheme.options,
+                    scheme.steppers,
+                    scheme.shared,
+                    tuple(scheme.hyper),
+                    self.number_names,
+                    self._hyper_keys,
+                    self._lr_index,
+                    self._extra_def,
+                    len(self.extra_state),
+                    self.ema_decay is not None,
+                    self.weight_clip is not None,
+                    opt_shapes,
+                )
+            self.__dict__["_signature_value"] = value
+        return self.__dict__["_signature_value"]
+
+    def _shared(self, key: tuple, build: Any) -> Any:
+        """The program ``key`` of this GAN's structure: reused if built, else ``build()``."""
+        if key in self._jit_cache:
+            return self._jit_cache[key]
+        sig = self._signature()
+        if sig is None:
+            fn = build()
+        else:
+            full = (sig, key)
+            if full in _SHARED:
+                _SHARED.move_to_end(full)
+                fn = _SHARED[full]
+            else:
+                fn = _SHARED[full] = build()
+                while len(_SHARED) > _SHARED_MAX:
+                    _SHARED.popitem(last=False)
+        self._jit_cache[key] = fn
+        return fn
+
+    def make_train_function(self, force: bool = False) -> None:
+        """Keras' jitted ``train_step``, shared by identically built GANs (compiled once)."""
+        from keras.src.backend import config as _config
+        from keras.src.distribution import distribution_lib
+
+        if self.train_function is not None and not force:
+            return
+        plain = (
+            self.run_eagerly
+            or not self.jit_compile
+            or distribution_lib.distribution() is not None
+            or _config.is_nnx_enabled()
+        )
+        if plain:
+            super().make_train_function(force)
+            return
+        step = self._shared(("fit",), lambda: jax.jit(self.train_step, donate_argnums=0))
+        self.train_function = self._make_function(step)
 
     def compile(self, **kwargs: Any) -> None:
         """Keras' compile with this GAN's optimizers (``jit_compile``, ``steps_per_execution``)."""
@@ -774,33 +917,26 @@ class GAN(keras.Model):
 
     # -- k steps in one call, for panels and benchmarks -----------------------------
     def _compiled(self, kind: str, **static: Any):
-        key = (kind, tuple(sorted(static.items())))
-        if key not in self._jit_cache:
-            if kind == "train":
-                fn = jax.jit(
-                    self._train_many_steps, static_argnames=("steps", "batch_size", "mode")
-                )
-            elif kind == "sample":
-                fn = jax.jit(self._sample_fn, static_argnames=("n",))
-            elif kind == "runs":
-                fn = jax.jit(
-                    jax.vmap(self._train_many_steps, in_axes=(0, None, None, None, None)),
-                    static_argnums=(2, 3, 4),
-                )
-            elif kind == "runs_sample":
-                fn = jax.jit(
-                    jax.vmap(self._sample_fn, in_axes=(0, 0, None, None)), static_argnums=(3,)
-                )
-            elif kind == "field":
-                fn = jax.jit(self._field_fn)
-            elif kind == "transform":
-                fn = jax.jit(self._transform_fn)
-            elif kind == "discriminate":
-                fn = jax.jit(self._discriminate_fn)
-            else:
-                raise KeyError(kind)
-            self._jit_cache[key] = fn
-        return self._jit_cache[key]
+        """The jitted program ``kind``, shared with every identically built GAN."""
+        builders = {
+            "train": lambda: jax.jit(
+                self._train_many_steps, static_argnames=("steps", "batch_size", "mode")
+            ),
+            "sample": lambda: jax.jit(self._sample_fn, static_argnames=("n",)),
+            "runs": lambda: jax.jit(
+                jax.vmap(self._train_many_steps, in_axes=(0, None, None, None, None)),
+                static_argnums=(2, 3, 4),
+            ),
+            "runs_sample": lambda: jax.jit(
+                jax.vmap(self._sample_fn, in_axes=(0, 0, None, None)), static_argnums=(3,)
+            ),
+            "field": lambda: jax.jit(self._field_fn),
+            "transform": lambda: jax.jit(self._transform_fn),
+            "discriminate": lambda: jax.jit(self._discriminate_fn),
+        }
+        if kind not in builders:
+            raise KeyError(kind)
+        return self._shared((kind, tuple(sorted(static.items()))), builders[kind])
 
     def _train_many_steps(
         self, state: dict, data: Array, steps: int, batch_size: int, mode: str

@@ -1,4 +1,11 @@
-"""gk.GAN: fit threads both optimizers, every scheme trains, state resumes exactly."""
+"""gk.GAN: fit threads both optimizers, every scheme trains, state resumes exactly.
+
+Compiling a GAN's step is most of the cost of these tests, so they are written to share
+compiled programs: identically built GANs reuse one program (gk.GAN caches by structure),
+the models are as small as the assertions allow, ``train_steps`` always runs ``STEPS``
+steps of ``BATCH`` samples (both are static: another value compiles again), and the tests
+that need special losses, regularisers or schemes reuse a few common structures.
+"""
 
 from __future__ import annotations  # noqa: I001  (gankit before keras: it picks JAX)
 
@@ -12,13 +19,37 @@ import pytest
 from gankit import data
 
 X = data.toy("ring8", 512, seed=0)
+STEPS, BATCH = 4, 64  # every train_steps call: one compiled program per structure
+ALL_REGS = [gk.reg.R1(1.0), gk.reg.R2(0.5), gk.reg.GradientPenalty(1.0), gk.reg.InstanceNoise(0.1)]
+# Structures several tests share (numbers such as ema=0.5 vs 0.9 are traced, not structure).
+OPTIMISTIC = {"scheme": "optimistic", "ema": 0.9, "reg": gk.reg.InstanceNoise(0.05)}
+ALTERNATING = {
+    "loss": "hinge",
+    "reg": gk.reg.R1(2.0),
+    "scheme": "alternating",
+    "d_steps": 3,
+    "g_steps": 2,
+    "ema": 0.9,
+}
+WGAN = {
+    "loss": "wgan",
+    "reg": ALL_REGS,
+    "weight_clip": 0.01,
+    "d_optimizer": "rmsprop",
+}
 
 
-def make(seed: int = 1, units: int = 16, **kw) -> gk.GAN:
+def make(seed: int = 1, units: int = 8, **kw) -> gk.GAN:
     keras.utils.set_random_seed(seed)
-    g = gk.models.mlp_generator(noise_dim=2, layers=2, units=units)
-    d = gk.models.mlp_discriminator(layers=2, units=units)
+    if kw.get("d_optimizer") == "rmsprop":
+        kw["d_optimizer"] = keras.optimizers.RMSprop(5e-3)
+    g = gk.models.mlp_generator(noise_dim=2, layers=1, units=units)
+    d = gk.models.mlp_discriminator(layers=1, units=units)
     return gk.GAN(g, d, **kw)
+
+
+def train(gan: gk.GAN, **kw) -> np.ndarray:
+    return gan.train_steps(X, steps=STEPS, batch_size=BATCH, **kw)
 
 
 def values(variables) -> list[np.ndarray]:
@@ -48,8 +79,8 @@ def test_fit_advances_both_optimizers_and_their_adam_moments():
 
 
 def test_fit_matches_train_steps_update_rule():
-    # Adam state carried across steps: 3 fit steps equal 3 steps of the pure jitted path
-    # fed the same batches.
+    # Adam state carried across steps: 3 fit steps equal 3 steps of the pure step
+    # function fed the same batches.
     a, b = make(), make()
     a.fit(X[:384], batch_size=128, epochs=1, verbose=0, shuffle=False)
     for k in range(3):
@@ -60,44 +91,67 @@ def test_fit_matches_train_steps_update_rule():
         np.testing.assert_allclose(va, vb, rtol=1e-5, atol=1e-6)
 
 
-def test_alternating_counts_d_steps_and_g_steps():
-    gan = make(scheme="alternating", d_steps=3, g_steps=2)
-    gan.fit(X, batch_size=128, epochs=1, verbose=0)
+def test_identically_built_gans_share_compiled_programs():
+    a, b = make(seed=1), make(seed=2)
+    train(a)
+    before = gk.train.compile_count()
+    train(b)  # other weights, same structure: no new trace
+    assert gk.train.compile_count() == before
+    assert a._compiled("sample") is b._compiled("sample")
+    assert make(units=9)._compiled("sample") is not a._compiled("sample")
+    assert make(loss="hinge")._compiled("sample") is not a._compiled("sample")
+    # and the shared program computes each GAN's own run
+    c = make(seed=2)
+    c.set_state(a.fresh_state(5))
+    d = make(seed=3)
+    d.set_state(a.fresh_state(5))
+    np.testing.assert_array_equal(train(c), train(d))
+
+
+def test_alternating_counts_d_steps_and_g_steps(alternating_fitted):
+    gan = alternating_fitted
     assert int(gan.d_optimizer.iterations) == 12
     assert int(gan.g_optimizer.iterations) == 8
 
 
+SCHEME_STRUCTURES = {"optimistic": OPTIMISTIC}  # the others: plain make(scheme=...)
+
+
 @pytest.mark.parametrize("scheme", gk.schemes.SCHEMES)
 def test_every_scheme_trains_and_stays_finite(scheme):
-    gan = make(scheme=scheme)
-    losses = gan.train_steps(X, steps=5, batch_size=64)
-    assert losses.shape == (5, 2) and np.all(np.isfinite(losses))
-    assert gan.step == 5 and gan.halted_at is None
+    gan = make(**SCHEME_STRUCTURES.get(scheme, {"scheme": scheme}))
+    assert gan.scheme_name == scheme
+    losses = train(gan)
+    assert losses.shape == (STEPS, 2) and np.all(np.isfinite(losses))
+    assert gan.step == STEPS and gan.halted_at is None
 
 
 @pytest.mark.parametrize("loss", ["nsgan", "wgan"])  # the rest: closed forms in test_losses
 def test_every_loss_and_regulariser_trains(loss):
-    regs = [gk.reg.R1(1.0), gk.reg.R2(0.5), gk.reg.GradientPenalty(1.0), gk.reg.InstanceNoise(0.1)]
-    if loss in gk.losses.CLASSIFIER_LOSSES:
-        regs.append(gk.reg.LabelSmoothing(0.9))
-    gan = make(loss=loss, reg=regs)
-    assert np.all(np.isfinite(gan.train_steps(X, steps=3, batch_size=64)))
+    if loss == "wgan":
+        gan = make(**WGAN)
+    else:
+        gan = make(loss=loss, reg=ALL_REGS + [gk.reg.LabelSmoothing(0.9)])
+        assert "LabelSmoothing.real_label" in gan.hyper
+    assert np.all(np.isfinite(train(gan)))
     assert "R1.gamma" in gan.hyper and "InstanceNoise.sigma" in gan.hyper
+    assert "GradientPenalty.gamma" in gan.hyper and "R2.gamma" in gan.hyper
 
 
 def test_changing_numbers_applies_at_once_and_never_recompiles():
-    gan = make(reg=gk.reg.R1(1.0))
-    gan.train_steps(X, steps=4, batch_size=64)
+    kw = {"reg": ALL_REGS + [gk.reg.LabelSmoothing(0.9)]}
+    gan = make(**kw)
+    train(gan)
     before = gk.train.compile_count()
     state = gan.get_state()
     gan.set_hyper(**{"d.learning_rate": 0.05, "R1.gamma": 10.0, "g.beta_1": 0.9})
     assert gan.hyper["d.learning_rate"] == pytest.approx(0.05)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.05)
-    gan.train_steps(X, steps=4, batch_size=64)
+    train(gan)
     assert gk.train.compile_count() == before
-    other = make(reg=gk.reg.R1(1.0))
+    other = make(**kw)
     other.set_state(state)
-    other.train_steps(X, steps=4, batch_size=64)  # same start, old numbers
+    train(other)  # same start, old numbers
     assert not np.allclose(
         values(gan.discriminator.weights)[0], values(other.discriminator.weights)[0]
     )
@@ -110,12 +164,12 @@ def test_changing_numbers_applies_at_once_and_never_recompiles():
 def test_step_d_and_step_g_move_one_player_only():
     gan = make()
     g0, d0 = values(gan.generator.weights), values(gan.discriminator.weights)
-    gan.train_steps(X, steps=1, batch_size=64, mode="d")
+    gan.train_steps(X, steps=1, batch_size=BATCH, mode="d")
     assert all(np.array_equal(a, b) for a, b in zip(g0, values(gan.generator.weights), strict=True))
     assert not np.array_equal(d0[0], values(gan.discriminator.weights)[0])
     assert int(gan.d_optimizer.iterations) == 1 and int(gan.g_optimizer.iterations) == 0
     d1 = values(gan.discriminator.weights)
-    gan.train_steps(X, steps=1, batch_size=64, mode="g")
+    gan.train_steps(X, steps=1, batch_size=BATCH, mode="g")
     assert all(
         np.array_equal(a, b) for a, b in zip(d1, values(gan.discriminator.weights), strict=True)
     )
@@ -126,7 +180,7 @@ def test_gradient_clipping_works_through_the_scheme():
     sgd = keras.optimizers.SGD
     gan = make(g_optimizer=sgd(1.0, clipvalue=1e-3), d_optimizer=sgd(1.0, global_clipnorm=1e-3))
     g0, d0 = values(gan.generator.weights), values(gan.discriminator.weights)
-    gan.train_steps(X, steps=1, batch_size=64)
+    gan.train_steps(X, steps=1, batch_size=BATCH)
     g_step = max(
         np.abs(a - b).max() for a, b in zip(g0, values(gan.generator.weights), strict=True)
     )
@@ -138,17 +192,23 @@ def test_gradient_clipping_works_through_the_scheme():
 
 
 def test_weight_clip_bounds_the_discriminator():
-    gan = make(loss="wgan", weight_clip=0.01, d_optimizer=keras.optimizers.RMSprop(5e-3))
-    gan.train_steps(X, steps=3, batch_size=64)
-    assert max(np.abs(w).max() for w in values(gan.discriminator.trainable_weights)) <= 0.01
+    gan = make(**WGAN)
+    before = values(gan.discriminator.trainable_weights)
+    train(gan)
+    after = values(gan.discriminator.trainable_weights)
+    assert max(np.abs(w).max() for w in before) > 0.01  # the clip had work to do
+    assert max(np.abs(w).max() for w in after) <= 0.01
 
 
 def test_ema_is_an_average_and_sample_uses_it():
-    gan = make(ema=0.5)
-    gan.train_steps(X, steps=1, batch_size=64)
+    gan = make(**(OPTIMISTIC | {"ema": 0.5}))
+    assert gan.hyper["ema"] == 0.5
+    live0 = values(gan.generator.trainable_weights)
+    gan.train_steps(X, steps=STEPS, batch_size=BATCH)
     live = values(gan.generator.trainable_weights)
     ema = values(gan.ema_weights)
     assert not np.allclose(live[0], ema[0])
+    assert not np.allclose(live0[0], ema[0])
     assert not np.allclose(gan.sample(16, seed=3), gan.sample(16, seed=3, ema=False))
     with pytest.raises(ValueError, match="ema"):
         make().sample(4, ema=True)
@@ -165,8 +225,8 @@ def test_sample_is_seeded_and_shaped():
 
 def test_batchnorm_statistics_are_threaded_through_fit():
     keras.utils.set_random_seed(0)
-    g = gk.models.mlp_generator(units=8, batch_norm=True)
-    d = gk.models.mlp_discriminator(units=8, batch_norm=True)
+    g = gk.models.mlp_generator(layers=1, units=8, batch_norm=True)
+    d = gk.models.mlp_discriminator(layers=1, units=8, batch_norm=True)
     gan = gk.GAN(g, d)
     g_stats, d_stats = values(g.non_trainable_weights), values(d.non_trainable_weights)
     gan.fit(X, batch_size=128, epochs=1, verbose=0)
@@ -183,24 +243,23 @@ def test_rng_advances_so_every_step_sees_new_noise():
 
 @pytest.mark.parametrize("path", ["fit", "train_steps"])
 def test_checkpoint_resume_is_bitwise_exact(tmp_path, path):
-    kw = {"scheme": "optimistic", "ema": 0.9, "reg": gk.reg.InstanceNoise(0.05)}
-
-    def train(gan, epochs):
+    def run(gan, epochs):
         if path == "fit":
             gan.fit(X, batch_size=128, epochs=epochs, verbose=0)
         else:
-            gan.train_steps(X, steps=4 * epochs, batch_size=64)
+            for _ in range(epochs):
+                train(gan)
 
-    whole = make(**kw)
-    train(whole, 2)
-    first = make(**kw)
-    train(first, 1)
+    whole = make(**OPTIMISTIC)
+    run(whole, 2)
+    first = make(**OPTIMISTIC)
+    run(first, 1)
     ckpt = tmp_path / "run.weights.h5"
     first.save_checkpoint(ckpt)
-    resumed = make(seed=99, **kw)  # different initial weights: all must come from the file
+    resumed = make(seed=99, **OPTIMISTIC)  # different initial weights: all from the file
     resumed.load_checkpoint(ckpt)
     assert resumed.step == first.step
-    train(resumed, 1)
+    run(resumed, 1)
     a, b = whole.get_state(), resumed.get_state()
     for la, lb in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
         np.testing.assert_array_equal(np.asarray(la), np.asarray(lb))
@@ -208,26 +267,35 @@ def test_checkpoint_resume_is_bitwise_exact(tmp_path, path):
         whole.save_checkpoint(tmp_path / "run.pkl")
 
 
-def test_keras_format_round_trip_in_safe_mode(tmp_path):
-    gan = make(loss="hinge", reg=gk.reg.R1(2.0), scheme="alternating", d_steps=2, ema=0.9)
-    gan.train_steps(X, steps=3, batch_size=64)
+@pytest.fixture(scope="module")
+def alternating_fitted() -> gk.GAN:
+    """One epoch of fit() with alternating d_steps=3, g_steps=2 (hinge, R1, EMA)."""
+    gan = make(**ALTERNATING)
+    gan.fit(X, batch_size=128, epochs=1, verbose=0)
+    return gan
+
+
+def test_keras_format_round_trip_in_safe_mode(tmp_path, alternating_fitted):
+    gan = alternating_fitted
     gan.save(tmp_path / "gan.keras")
     back = keras.models.load_model(tmp_path / "gan.keras", safe_mode=True)
-    assert isinstance(back, gk.GAN) and back.step == 3
+    assert isinstance(back, gk.GAN) and back.step == gan.step == 4
     assert back.loss == "hinge" and back.hyper == gan.hyper
+    assert back.scheme_options == {"d_steps": 3, "g_steps": 2}
     np.testing.assert_array_equal(back.sample(8, seed=1), gan.sample(8, seed=1))
-    assert int(back.d_optimizer.iterations) == 6
+    assert int(back.d_optimizer.iterations) == 12
 
 
 def test_non_finite_step_halts_at_last_finite_state():
     gan = make(g_optimizer=keras.optimizers.SGD(1e-3), d_optimizer=keras.optimizers.SGD(1e-3))
-    gan.train_steps(X, steps=2, batch_size=64)
+    train(gan)
     sane = gan.get_state()
     gan.set_hyper(**{"d.learning_rate": 1e36, "g.learning_rate": 1e36})
-    losses = gan.train_steps(X, steps=5, batch_size=64)
+    losses = train(gan)
     at = gan.halted_at
-    assert at is not None and 3 <= at <= 7
-    assert np.isnan(losses[at - 3 :]).all() and np.isfinite(losses[: at - 3]).all()
+    assert at is not None and STEPS + 1 <= at <= 2 * STEPS
+    first = at - STEPS - 1  # the failing step's row in losses
+    assert np.isnan(losses[first:]).all() and np.isfinite(losses[:first]).all()
     assert gan.step == at - 1  # the failing step was not applied
     state = gan.get_state()
     assert all(np.all(np.isfinite(np.asarray(w))) for w in jax.tree.leaves(state["g"] + state["d"]))
@@ -242,7 +310,7 @@ def test_non_finite_step_halts_at_last_finite_state():
     gan.set_state(sane)
     gan.clear_halt()
     gan.set_hyper(**{"d.learning_rate": 1e-3, "g.learning_rate": 1e-3})
-    assert np.all(np.isfinite(gan.train_steps(X, steps=2, batch_size=64)))
+    assert np.all(np.isfinite(train(gan)))
     assert gan.halted_at is None
 
 
@@ -250,10 +318,12 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     gan = make()
     runs = gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3, 4e-3]})
     before = gk.train.compile_count()
-    losses = runs.train(X, steps=4, batch_size=64)
-    runs.train(X, steps=4, batch_size=64)
-    assert gk.train.compile_count() - before == 1
-    assert losses.shape == (3, 4, 2) and np.all(np.isfinite(losses))
+    losses = runs.train(X, steps=STEPS, batch_size=BATCH)
+    first = gk.train.compile_count()
+    runs.train(X, steps=STEPS, batch_size=BATCH)
+    # one trace at most (none if an identical GAN compiled it already), none on the 2nd call
+    assert first - before <= 1 and gk.train.compile_count() == first
+    assert losses.shape == (3, STEPS, 2) and np.all(np.isfinite(losses))
     samples = runs.sample(20, seed=0)
     assert samples.shape == (3, 20, 2)
     assert not np.allclose(samples[0], samples[1])  # different seeds, different runs
@@ -262,7 +332,8 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     single = make()
     single.set_state(gan.fresh_state(1))
     single.set_hyper(**{"d.learning_rate": 2e-3})
-    single.train_steps(X, steps=8, batch_size=64)
+    train(single)
+    train(single)
     np.testing.assert_allclose(single.sample(20, seed=0), samples[1], rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="one per run"):
         gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3]})
