@@ -132,6 +132,11 @@ def start_lab(root_dir: Path = ROOT, env: dict[str, str] | None = None, timeout:
     (apputils / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True})
     )
+    # Never write back: running a lesson in the browser must not rewrite the repository's
+    # stored notebook (JupyterLab's autosave would, with fast-mode outputs).
+    docmanager = settings / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
     workspaces.mkdir()
     port = free_port()
     token = secrets.token_hex(16)

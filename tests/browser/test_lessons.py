@@ -16,6 +16,7 @@ import pytest
 from labdriver import ROOT, run_notebook
 
 LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
+STORED = {name: (ROOT / "lessons" / name).read_bytes() for name in LESSONS}
 
 
 @pytest.mark.parametrize(
@@ -38,3 +39,9 @@ def test_lesson_in_browser(lesson: str, lab, page, artifacts) -> None:
         (shots / "failure.html").write_text(pg.content())
         pg.screenshot(path=str(shots / "failure.png"))
         raise
+
+
+def test_running_lessons_leaves_them_unchanged(lab) -> None:
+    """Autosave is off: the browser runs above did not rewrite any stored lesson."""
+    changed = [n for n, data in STORED.items() if (ROOT / "lessons" / n).read_bytes() != data]
+    assert not changed, f"lessons rewritten by the browser run: {changed}"
