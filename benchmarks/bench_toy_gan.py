@@ -4,11 +4,15 @@ Prints, for a GAN with two hidden layers of 64 units on ring8, batch 256, NS-GAN
 Adam(1e-3, beta_1=0.5) for each player, simultaneous updates:
 
 * steps/s of ``gk.GAN.train_steps`` (one jitted ``lax.scan``) -- target >= 1,000;
+  with the share of the cores it keeps busy (CPU seconds / wall seconds);
 * steps/s of a hand-written pure-JAX loop of the same model and update -- gk.GAN must be
   within 10% of it;
 * steps/s of ``fit()`` (Keras' loop: one dispatch per step, for reference);
 * throughput of 16 vmapped runs (run-steps/s) and its ratio to one run -- target >= 8x;
 * frames/s of ``Toy2DLab`` while playing, 20 steps per frame -- target >= 10.
+
+gk.GAN and the reference are timed interleaved and quoted as medians, so that a shared,
+noisy machine loads both alike (``BENCH_REPEATS`` sets the number of calls, default 9).
 
 Run: python benchmarks/bench_toy_gan.py   (pin cores with e.g. ``taskset -c 0,1``)
 """
@@ -29,15 +33,35 @@ import numpy as np
 STEPS, BATCH, UNITS = 1000, 256, 64
 
 
-def best_rate(fn, count: int, repeats: int = 5) -> float:
-    """Best-of-``repeats`` rate (count / seconds) of ``fn`` after one warm-up call."""
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, process CPU seconds) of one call of ``fn``, waiting for its result."""
+    t0, c0 = time.perf_counter(), time.process_time()
     jax.block_until_ready(fn())
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def interleaved(fns: dict, count: int, repeats: int) -> dict:
+    """Median rate (count / wall s) and cores used (CPU s / wall s) of each of ``fns``.
+
+    The calls are interleaved (a, b, a, b, ...) after one warm-up call each, so that the
+    load of a shared machine falls on all of them alike.
+    """
+    for fn in fns.values():
         jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return count / min(times)
+    walls = {k: [] for k in fns}
+    cpus = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            wall, cpu = timed(fn)
+            walls[k].append(wall)
+            cpus[k].append(cpu)
+    return {
+        k: (
+            count / statistics.median(walls[k]),
+            statistics.median(cpus[k]) / statistics.median(walls[k]),
+        )
+        for k in fns
+    }
 
 
 def make_gan() -> gk.GAN:
@@ -113,10 +137,18 @@ def reference_loop(data: jax.Array):
 
 
 def main() -> None:
+    repeats = int(os.environ.get("BENCH_REPEATS", "9"))
     data = gk.data.toy("ring8", 4096, seed=0)
     gan = make_gan()
-    one = best_rate(lambda: gan.train_steps(data, STEPS, BATCH), STEPS)
-    ref = best_rate(reference_loop(jnp.asarray(data)), STEPS)
+    rates = interleaved(
+        {
+            "gan": lambda: gan.train_steps(data, STEPS, BATCH),
+            "ref": reference_loop(jnp.asarray(data)),
+        },
+        STEPS,
+        repeats,
+    )
+    (one, one_cores), (ref, ref_cores) = rates["gan"], rates["ref"]
 
     fit_gan = make_gan()
     big = gk.data.toy("ring8", BATCH * 200, seed=1)
@@ -126,7 +158,16 @@ def main() -> None:
     fit_rate = 200 / (time.perf_counter() - t0)
 
     runs = make_gan().runs(range(16))
-    many = best_rate(lambda: runs.train(data, STEPS, BATCH), 16 * STEPS, repeats=3)
+    many_rates = interleaved(
+        {
+            "many": lambda: runs.train(data, STEPS, BATCH),
+            "one": lambda: gan.train_steps(data, STEPS, BATCH),
+        },
+        STEPS,
+        max(3, repeats // 3),
+    )
+    many, many_cores = 16 * many_rates["many"][0], many_rates["many"][1]
+    one_again = many_rates["one"][0]
 
     lab = gk.Toy2DLab(steps_per_frame=20)
     lab.step()
@@ -138,18 +179,23 @@ def main() -> None:
 
     print(
         f"machine: {platform.processor() or platform.machine()}, "
-        f"{len(os.sched_getaffinity(0))} usable cores, jax {jax.__version__}, "
-        f"device {jax.devices()[0].platform}"
+        f"{len(os.sched_getaffinity(0))} usable cores, load average "
+        f"{os.getloadavg()[0]:.1f}, jax {jax.__version__}, device {jax.devices()[0].platform}"
     )
-    print(f"one run (gk.GAN.train_steps): {one:8.0f} steps/s   (target >= 1000)")
+    print(f"medians of {repeats} interleaved calls of {STEPS} steps, batch {BATCH}, 2x{UNITS} MLPs")
+    print(
+        f"one run (gk.GAN.train_steps): {one:8.0f} steps/s   (target >= 1000)  "
+        f"cores busy {one_cores:.2f}"
+    )
     print(
         f"hand-written pure JAX loop:   {ref:8.0f} steps/s   "
-        f"gk.GAN / reference = {one / ref:.2f}   (target >= 0.90)"
+        f"gk.GAN / reference = {one / ref:.2f}   (target >= 0.90)  cores busy {ref_cores:.2f}"
     )
     print(f"fit() (one dispatch a step):  {fit_rate:8.0f} steps/s")
     print(
-        f"16 vmapped runs:              {many:8.0f} run-steps/s = {many / one:.1f}x one run "
-        f"(target >= 8x)"
+        f"16 vmapped runs:              {many:8.0f} run-steps/s = {many / one_again:.1f}x one run "
+        f"interleaved with it ({one_again:.0f} steps/s)   (target >= 8x)  "
+        f"cores busy {many_cores:.2f}"
     )
     fps = 1.0 / statistics.median(frames)
     print(

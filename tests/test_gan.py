@@ -337,6 +337,16 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     np.testing.assert_allclose(single.sample(20, seed=0), samples[1], rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="one per run"):
         gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3]})
+    # a run that goes non-finite stops at its last finite state; the others go on as before
+    mixed = gan.runs([1, 2], **{"d.learning_rate": [2e-3, 1e36], "g.learning_rate": [1e-3, 1e36]})
+    mixed_losses = mixed.train(X, steps=STEPS, batch_size=BATCH)
+    at = mixed.halted_at.tolist()
+    assert at[0] == -1 and 1 <= at[1] <= STEPS
+    assert mixed.steps.tolist() == [STEPS, at[1] - 1]
+    assert np.isnan(mixed_losses[1, at[1] - 1 :]).all()
+    assert np.isfinite(mixed_losses[1, : at[1] - 1]).all()
+    np.testing.assert_allclose(mixed_losses[0], losses[1], rtol=1e-5)
+    assert all(np.isfinite(np.asarray(w)).all() for w in jax.tree.leaves(mixed.state["d"]))
 
 
 def test_bad_input_raises_value_errors():
