@@ -188,6 +188,7 @@ class MNISTTrainer:
         self._thread: threading.Thread | None = None
         self._run = threading.Event()  # set: may train; cleared: paused
         self._stop = threading.Event()
+        self._idle = threading.Event()  # set by the worker while paused between chunks
         self._lock = threading.Lock()
         self._target = gan.step
 
@@ -388,8 +389,10 @@ class MNISTTrainer:
             next_metric = gan.step + self.metric_every if self.metric_every else None
             while not self._stop.is_set() and gan.step < self._target:
                 if not self._run.is_set():
+                    self._idle.set()  # paused, and no chunk in flight
                     self._run.wait(0.05)
                     continue
+                self._idle.clear()
                 steps = min(self.chunk_steps, self._target - gan.step)
                 start = time.perf_counter()
                 with self._lock:
@@ -443,9 +446,14 @@ class MNISTTrainer:
     def pause(self) -> None:
         """Finish the current chunk, then hold (progress kept); :meth:`resume` goes on."""
         if self.running:
+            self._idle.clear()
             self._run.clear()
             self.state = "paused"
             self._show_status()
+
+    def wait_paused(self, timeout: float | None = None) -> bool:
+        """After :meth:`pause`, block until the chunk in flight is done; True once idle."""
+        return self._idle.wait(timeout)
 
     def resume(self) -> None:
         """Continue a paused run."""
