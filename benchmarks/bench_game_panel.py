@@ -21,14 +21,7 @@ import numpy as np
 
 import gankit as gk
 
-SIX = (
-    "simultaneous",
-    "alternating",
-    "extragradient",
-    "optimistic",
-    "negative_momentum",
-    "consensus",
-)
+SIX = gk.widgets.stability.SCHEME_NAMES[:6]  # the panel's own list: all but SGA
 
 
 def main() -> None:
