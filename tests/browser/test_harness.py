@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from labdriver import DEMO_PANEL, DEMO_TOY2D, JS_DRAWN, ROOT, run_notebook, write_notebook
+from .labdriver import DEMO_PANEL, DEMO_TOY2D, JS_DRAWN, ROOT, run_notebook, write_notebook
 
 NOTEBOOKS = "tests/browser/artifacts/_notebooks"
 
