@@ -20,3 +20,35 @@ def mnist_dir() -> Path:
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
         pytest.fail(f"the MNIST test split is missing from {MNIST_DIR}")
     return MNIST_DIR
+
+
+def assert_axes_placed(widget) -> int:
+    """Every bqplot figure inside ``widget``: one x axis at the bottom, y axes at the side.
+
+    (An Axis without ``side`` lies at the bottom whatever else it is given, so a y axis
+    built that way is drawn on top of the x axis.) Returns the number of figures checked.
+    """
+    import bqplot
+    import ipywidgets
+
+    seen, stack, count = set(), [widget], 0
+    while stack:
+        w = stack.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        if isinstance(w, bqplot.Figure):
+            sides = [axis.side for axis in w.axes]
+            assert len(sides) == len(set(sides)), f"{w.title!r}: axes share a side {sides}"
+            if len(sides) >= 2:
+                assert {"left", "right"} & set(sides), f"{w.title!r}: no vertical axis {sides}"
+            count += 1
+        elif isinstance(w, ipywidgets.Box):
+            stack.extend(w.children)
+    return count
+
+
+@pytest.fixture
+def axes_placed():
+    """:func:`assert_axes_placed` as a fixture."""
+    return assert_axes_placed

@@ -42,13 +42,14 @@ def _until(predicate, timeout: float = 300.0) -> None:
         time.sleep(0.02)
 
 
-def test_panel_layout_and_first_draw(digits):
+def test_panel_layout_and_first_draw(digits, axes_placed):
     trainer = MNISTTrainer(small_gan(), digits[0], grid=4, metric_every=0)
     assert {"gankit-panel", "gankit-mnist"} <= set(trainer.widget._dom_classes)
     assert trainer.grid_mark.color.shape == (4 * 28, 4 * 28)
     assert np.ptp(trainer.grid_mark.color) > 0  # an untrained generator still draws noise
     assert "x" in trainer.device.value and trainer.progress.max == trainer.total_steps
     assert trainer.state == "idle" and trainer.errors.text == ""
+    assert axes_placed(trainer.widget) >= 3
 
 
 def test_pause_resume_stop_from_buttons(digits):

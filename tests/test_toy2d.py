@@ -17,6 +17,10 @@ def test_panel_is_a_box_with_its_css_classes(lab):
     assert "gankit-toy2d" in lab.widget._dom_classes
 
 
+def test_every_figure_has_its_y_axis_at_the_side(lab, axes_placed):
+    assert axes_placed(lab.widget) >= 3
+
+
 def test_a_frame_trains_and_moves_the_fake_samples(lab):
     before = np.array(lab.marks["fake"].x)
     step0 = lab.gan.step

@@ -104,11 +104,12 @@ def test_build_scheme_and_spectral_radii_reject_bad_input():
 # -- GameTrajectories ------------------------------------------------------------------
 
 
-def test_game_panel_has_css_classes_and_all_marks(bilinear):
+def test_game_panel_has_css_classes_and_all_marks(bilinear, axes_placed):
     assert bilinear.widget._dom_classes == ("gankit-panel", "gankit-game")
     assert set(bilinear.lines) == set(SCHEME_NAMES)
     assert list(bilinear.equilibrium.x) == [0.0] and list(bilinear.equilibrium.y) == [0.0]
     assert len(bilinear.field.x) == 15 * 15 and bilinear.field.marker == "arrow"
+    assert axes_placed(bilinear.widget) >= 1
 
 
 def test_arrows_point_along_the_gradient_flow(bilinear):
@@ -271,9 +272,10 @@ def test_make_game():
 # -- MinimaxSurface ---------------------------------------------------------------------
 
 
-def test_surface_heatmap_saddle_and_slices():
+def test_surface_heatmap_saddle_and_slices(axes_placed):
     s = MinimaxSurface("bilinear", point=(0.5, -1.0), resolution=21)
     assert s.widget._dom_classes == ("gankit-panel", "gankit-surface")
+    assert axes_placed(s.widget) == 3
     xs = np.linspace(-2, 2, 21)
     np.testing.assert_allclose(s.heat.color, np.outer(xs, xs), atol=1e-6)  # rows are y
     assert (list(s.saddle.x), list(s.saddle.y)) == ([0.0], [0.0])
@@ -313,9 +315,10 @@ def test_surface_rejects_bad_arguments():
 # -- StabilityMap -------------------------------------------------------------------------
 
 
-def test_stability_map_values_and_marker():
+def test_stability_map_values_and_marker(axes_placed):
     m = StabilityMap("bilinear", "simultaneous", resolution=9)
     assert m.widget._dom_classes == ("gankit-panel", "gankit-stability")
+    assert axes_placed(m.widget) == 1
     lrs = np.linspace(0.01, 1.0, 9)
     row = np.argmin(np.abs(np.linspace(-0.9, 0.9, 9)))  # momentum 0
     np.testing.assert_allclose(m.values[row], np.sqrt(1 + lrs**2), rtol=1e-5)

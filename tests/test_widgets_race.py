@@ -20,7 +20,7 @@ def _xy(line):
     return np.stack([np.asarray(line.x), np.asarray(line.y)], axis=1)
 
 
-def test_panel_layout_legend_and_colours(race):
+def test_panel_layout_legend_and_colours(race, axes_placed):
     assert race.widget._dom_classes == ("gankit-panel", "gankit-race")
     assert race.errors.widget in race.widget.children
     labels = [line.labels[0] for line in race.paths.values()]
@@ -28,6 +28,7 @@ def test_panel_layout_legend_and_colours(race):
     assert all(line.display_legend for line in race.paths.values())
     colours = [line.colors[0] for line in race.paths.values()]
     assert len(set(colours)) == len(colours)
+    assert axes_placed(race.widget) >= 1
     # the heatmap shows the surface, the minimum is marked
     assert np.asarray(race.heatmap.color).shape == (race.grid, race.grid)
     assert [list(race.minimum_mark.x), list(race.minimum_mark.y)] == [[0.0], [0.0]]

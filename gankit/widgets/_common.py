@@ -16,6 +16,8 @@ holds only its own layout and its own callback.
 * :func:`clip_path`: a trajectory cut where it diverged or left the view, with the exit
   point on the border and the step where it was cut, for drawing and labelling.
 * :func:`value_grid`: a 2-D game's value on a grid, for heatmaps.
+* :func:`curve_figure` / :func:`set_curves`: training curves (losses, metrics) over steps,
+  on scales pinned to the finite data, so a NaN never breaks the browser's SVG path.
 * :func:`html_table`: the readout tables.
 
 >>> import numpy as np
@@ -203,6 +205,85 @@ def scales(view: View) -> tuple[bqplot.LinearScale, bqplot.LinearScale]:
         bqplot.LinearScale(min=view.x_min, max=view.x_max, allow_padding=False),
         bqplot.LinearScale(min=view.y_min, max=view.y_max, allow_padding=False),
     )
+
+
+def fit_scale(scale: bqplot.LinearScale, values: Any) -> None:
+    """Pin ``scale`` to the finite range of ``values`` with a small pad (never NaN or empty).
+
+    >>> import bqplot
+    >>> from gankit.widgets._common import fit_scale
+    >>> s = bqplot.LinearScale()
+    >>> fit_scale(s, [0.0, float("nan"), 10.0])
+    >>> round(s.min, 2), round(s.max, 2)
+    (-0.5, 10.5)
+    """
+    finite = np.asarray(values, np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    pad = 0.05 * (high - low) if high > low else max(abs(high), 1.0) * 0.05
+    with scale.hold_sync():
+        scale.min, scale.max = low - pad, high + pad
+
+
+def curve_figure(
+    title: str,
+    labels: Sequence[str],
+    colours: Sequence[str],
+    y_range: tuple[float, float] | None = None,
+    width: str = "360px",
+    height: str = "210px",
+) -> tuple[bqplot.Figure, bqplot.Lines]:
+    """A figure of ``len(labels)`` curves over training steps, and its ``Lines`` mark.
+
+    The scales are pinned (``y_range`` fixes y; otherwise :func:`set_curves` fits it to
+    the data), and the lines start with one finite point: NaN, or no points at all,
+    give the browser broken SVG paths.
+
+    >>> from gankit.widgets._common import curve_figure, set_curves
+    >>> fig, lines = curve_figure("losses", ["D", "G"], PALETTE[:2])
+    >>> set_curves(lines, [0, 10, 20], [[1.0, 0.5, 0.4], [0.7, 0.9, float("nan")]])
+    >>> lines.y.shape, lines.scales["x"].max
+    ((2, 3), 21.0)
+    """
+    k = len(labels)
+    x_scale = bqplot.LinearScale(min=0.0, max=1.0)
+    low, high = y_range if y_range is not None else (0.0, 1.0)
+    y_scale = bqplot.LinearScale(min=float(low), max=float(high))
+    lines = bqplot.Lines(
+        x=np.zeros(1),
+        y=np.zeros((k, 1)),
+        scales={"x": x_scale, "y": y_scale},
+        colors=list(colours),
+        labels=list(labels),
+        display_legend=k > 1,
+    )
+    figure = bqplot.Figure(
+        marks=[lines],
+        title=title,
+        axes=[
+            bqplot.Axis(scale=x_scale, label="step"),
+            bqplot.Axis(scale=y_scale, side="left"),
+        ],
+        layout=ipywidgets.Layout(width=width, height=height),
+        fig_margin={"top": 40, "bottom": 40, "left": 50, "right": 10},
+    )
+    return figure, lines
+
+
+def set_curves(lines: bqplot.Lines, x: Any, ys: Any, fit_y: bool = True) -> None:
+    """Draw the curves ``ys`` (one row per curve) over the steps ``x``; NaN shown as gaps.
+
+    The x scale, and the y scale unless ``fit_y`` is false, are fitted to the finite data.
+    """
+    x = np.asarray(x, np.float64)
+    ys = np.asarray(ys, np.float64).reshape(-1, len(x))
+    fit_scale(lines.scales["x"], x)
+    if fit_y:
+        fit_scale(lines.scales["y"], ys)
+    with lines.hold_sync():
+        lines.x, lines.y = x, ys
 
 
 # -- clipping a trajectory for drawing ------------------------------------------------

@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from gankit import _checks, distribute, image_models
+from gankit.widgets import _common
 from gankit.widgets._common import ErrorBox, html_table, panel
 
 NAME = "mnist"
@@ -46,18 +47,6 @@ def _tile(images: np.ndarray, columns: int) -> np.ndarray:
         r, c = divmod(i, columns)
         canvas[r * 28 : (r + 1) * 28, c * 28 : (c + 1) * 28] = image[..., 0]
     return canvas[::-1]  # bqplot's y axis grows upwards
-
-
-def _fit_scale(scale: bqplot.LinearScale, values: np.ndarray) -> None:
-    """Pin ``scale`` to the finite range of ``values`` (a small pad; never NaN or empty)."""
-    finite = np.asarray(values, np.float64)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return
-    low, high = float(finite.min()), float(finite.max())
-    pad = 0.05 * (high - low) if high > low else max(abs(high), 1.0) * 0.05
-    with scale.hold_sync():
-        scale.min, scale.max = low - pad, high + pad
 
 
 def _heatmap(
@@ -201,25 +190,12 @@ class MNISTTrainer:
         self.grid_figure, self.grid_mark = _heatmap(self.grid, self.grid, "fixed noise", 300)
         self.explore_figure, self.explore_mark = _heatmap(1, 1, "explore", 150)
 
-        # Scales are pinned and set from the data on each refresh, and lines start with one
-        # finite point: NaN, or no points at all, give the browser broken SVG paths.
-        x_loss, y_loss = bqplot.LinearScale(min=0.0, max=1.0), bqplot.LinearScale(min=0.0, max=1.0)
-        self.loss_lines = bqplot.Lines(
-            x=np.zeros((2, 1)),
-            y=np.zeros((2, 1)),
-            scales={"x": x_loss, "y": y_loss},
-            colors=["#D55E00", "#0072B2"],
-            labels=["D loss", "G loss"],
-            display_legend=True,
-        )
-        self.loss_figure = bqplot.Figure(
-            marks=[self.loss_lines],
-            axes=[
-                bqplot.Axis(scale=x_loss, label="step"),
-                bqplot.Axis(scale=y_loss, orientation="vertical", label="loss"),
-            ],
-            title="losses",
-            layout=ipywidgets.Layout(width="340px", height="250px"),
+        self.loss_figure, self.loss_lines = _common.curve_figure(
+            "losses",
+            ["D loss", "G loss"],
+            [_common.colour(0), _common.colour(1)],
+            width="340px",
+            height="250px",
         )
         x_m, y_fid, y_cov = (
             bqplot.LinearScale(min=0.0, max=1.0),
@@ -244,8 +220,8 @@ class MNISTTrainer:
             marks=[self.fid_line, self.coverage_line],
             axes=[
                 bqplot.Axis(scale=x_m, label="step"),
-                bqplot.Axis(scale=y_fid, orientation="vertical", label="classifier-FID"),
-                bqplot.Axis(scale=y_cov, orientation="vertical", side="right", label="classes"),
+                bqplot.Axis(scale=y_fid, side="left", label="classifier-FID"),
+                bqplot.Axis(scale=y_cov, side="right", label="classes"),
             ],
             title="classifier-FID (green), classes covered (pink)",
             layout=ipywidgets.Layout(width="340px", height="250px"),
@@ -327,19 +303,13 @@ class MNISTTrainer:
         self._explore()
         h = self.history
         if h["step"]:
-            steps = np.asarray(h["step"], np.float64)
-            losses = np.asarray([h["d_loss"], h["g_loss"]], np.float64)
-            _fit_scale(self.loss_lines.scales["x"], steps)
-            _fit_scale(self.loss_lines.scales["y"], losses)
-            with self.loss_lines.hold_sync():
-                self.loss_lines.x = [steps, steps]
-                self.loss_lines.y = losses
+            _common.set_curves(self.loss_lines, h["step"], [h["d_loss"], h["g_loss"]])
         m = self.metrics
         if m["step"]:
             steps = np.asarray(m["step"], np.float64)
             fid = np.asarray(m["fid"], np.float64)
-            _fit_scale(self.fid_line.scales["x"], steps)
-            _fit_scale(self.fid_line.scales["y"], fid)
+            _common.fit_scale(self.fid_line.scales["x"], steps)
+            _common.fit_scale(self.fid_line.scales["y"], fid)
             with self.fid_line.hold_sync():
                 self.fid_line.x, self.fid_line.y = steps, fid
             with self.coverage_line.hold_sync():

@@ -314,7 +314,7 @@ class Toy2DLab:
             colors=["#000000"],
             interactions={"click": "add"},
         )
-        ax = [bqplot.Axis(scale=sx, label="x1"), bqplot.Axis(scale=sy, orientation="vertical")]
+        ax = [bqplot.Axis(scale=sx, label="x1"), bqplot.Axis(scale=sy, side="left")]
         self.plane = bqplot.Figure(
             marks=[
                 m["heatmap"],
@@ -332,41 +332,14 @@ class Toy2DLab:
             layout=ipywidgets.Layout(width="420px", height="420px"),
             fig_margin={"top": 30, "bottom": 30, "left": 40, "right": 10},
         )
-        lx, ly = bqplot.LinearScale(), bqplot.LinearScale()
-        m["losses"] = bqplot.Lines(
-            x=[0.0],
-            y=[[0.0], [0.0]],
-            scales={"x": lx, "y": ly},
-            colors=[_common.colour(0), _common.colour(1)],
-            labels=["D loss", "G loss"],
-            display_legend=True,
+        self.loss_fig, m["losses"] = _common.curve_figure(
+            "losses", ["D loss", "G loss"], [_common.colour(0), _common.colour(1)]
         )
-        self.loss_fig = bqplot.Figure(
-            marks=[m["losses"]],
-            title="losses",
-            axes=[
-                bqplot.Axis(scale=lx, label="step"),
-                bqplot.Axis(scale=ly, orientation="vertical"),
-            ],
-            layout=ipywidgets.Layout(width="360px", height="210px"),
-        )
-        mx, my = bqplot.LinearScale(), bqplot.LinearScale(min=0.0, max=1.0)
-        m["metrics"] = bqplot.Lines(
-            x=[0.0],
-            y=[[0.0], [0.0], [0.0]],
-            scales={"x": mx, "y": my},
-            colors=[_common.colour(0), _common.colour(2), _common.colour(4)],
-            labels=["modes covered (share)", "high quality", "JS (bits)"],
-            display_legend=True,
-        )
-        self.metric_fig = bqplot.Figure(
-            marks=[m["metrics"]],
-            title="metrics",
-            axes=[
-                bqplot.Axis(scale=mx, label="step"),
-                bqplot.Axis(scale=my, orientation="vertical"),
-            ],
-            layout=ipywidgets.Layout(width="360px", height="210px"),
+        self.metric_fig, m["metrics"] = _common.curve_figure(
+            "metrics",
+            ["modes covered (share)", "high quality", "JS (bits)"],
+            [_common.colour(0), _common.colour(2), _common.colour(4)],
+            y_range=(0.0, 1.0),
         )
         self.marks = m
         self.many_box = ipywidgets.GridBox(
@@ -570,12 +543,10 @@ class Toy2DLab:
         m["manifold"].visible = show["manifold"]
         h = self._history
         if show["losses"] and len(h):
-            with m["losses"].hold_sync():
-                m["losses"].x, m["losses"].y = h[:, 0], h[:, 1:3].T
+            _common.set_curves(m["losses"], h[:, 0], h[:, 1:3].T)
         self.loss_fig.layout.display = None if show["losses"] else "none"
         if show["metrics"] and len(h):
-            with m["metrics"].hold_sync():
-                m["metrics"].x, m["metrics"].y = h[:, 0], np.nan_to_num(h[:, 3:6].T)
+            _common.set_curves(m["metrics"], h[:, 0], np.nan_to_num(h[:, 3:6].T), fit_y=False)
         self.metric_fig.layout.display = None if show["metrics"] else "none"
         self._update_status()
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from .labdriver import CHROMIUM, Lab, launch_browser, start_lab
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

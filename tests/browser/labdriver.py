@@ -543,7 +543,7 @@ def paths(lr):
 sx, sy = bq.LinearScale(min=-3, max=3), bq.LinearScale(min=-3, max=3)
 x, y = paths(0.1)
 lines = bq.Lines(x=x, y=y, scales={"x": sx, "y": sy}, labels=names, display_legend=True)
-fig = bq.Figure(marks=[lines], axes=[bq.Axis(scale=sx), bq.Axis(scale=sy, orientation="vertical")],
+fig = bq.Figure(marks=[lines], axes=[bq.Axis(scale=sx), bq.Axis(scale=sy, side="left")],
                 animation_duration=0, layout=W.Layout(width="480px", height="420px"))
 lr = W.FloatSlider(value=0.1, min=0.01, max=0.5, step=0.01, description="learning rate")
 errors = W.Output()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from .labdriver import ROOT, run_notebook
 
 LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
