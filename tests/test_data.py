@@ -16,12 +16,8 @@ MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 @pytest.fixture(scope="module")
-def shared_mnist_dir() -> Path:
-    """The real MNIST test split kept beside the repository (t10k files only)."""
-    directory = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-    if not (directory / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"MNIST test split not found in {directory}")
-    return directory
+def shared_mnist_dir(mnist_dir: Path) -> Path:
+    return mnist_dir
 
 
 # ---------------------------------------------------------------- toy sets

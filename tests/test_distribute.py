@@ -11,13 +11,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 import gankit as gk
-
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 SCRIPT = textwrap.dedent(
     """
@@ -54,12 +51,11 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="needs the shared MNIST digits")
-def test_four_devices_match_one():
+def test_four_devices_match_one(mnist_dir):
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
     env["KERAS_BACKEND"] = "jax"
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(MNIST)],
+        [sys.executable, "-c", SCRIPT, str(mnist_dir)],
         env=env,
         capture_output=True,
         text=True,

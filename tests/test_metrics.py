@@ -147,12 +147,9 @@ def test_kernel_mmd2_is_unbiased_near_zero_and_grows_with_shift():
 
 
 @pytest.fixture(scope="module")
-def digits() -> tuple[np.ndarray, np.ndarray]:
+def digits(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """The real MNIST test split kept beside the repository (t10k files only)."""
-    directory = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-    if not (directory / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"MNIST test split not found in {directory}")
-    return data.mnist("test", path=directory)
+    return data.mnist("test", path=mnist_dir)
 
 
 @pytest.fixture(scope="module")

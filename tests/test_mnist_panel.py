@@ -12,16 +12,11 @@ import pytest
 from gankit import image_models as im
 from gankit.widgets.mnist import MNISTTrainer
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-
 
 @pytest.fixture(scope="module")
-def digits():
-    if MNIST.is_dir():
-        images, labels = gk.data.mnist("test", MNIST)
-        return gk.data.scale_images(images[:512])[..., None], labels[:512]
-    rng = np.random.default_rng(0)
-    return rng.uniform(-1, 1, (512, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, 512)
+def digits(mnist_dir: Path):
+    images, labels = gk.data.mnist("test", mnist_dir)
+    return gk.data.scale_images(images[:512])[..., None], labels[:512]
 
 
 def small_gan(seed: int = 0, lr: float = 1e-3) -> gk.GAN:

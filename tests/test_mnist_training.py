@@ -13,8 +13,6 @@ import numpy as np
 import pytest
 from gankit import image_models as im
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-pytestmark = pytest.mark.skipif(not MNIST.is_dir(), reason="needs the shared MNIST digits")
 
 # Quality run (test_short_cpu_run_covers_all_digits): MLP GAN, Adam(1e-3, beta_1=0.5) for
 # both players, batch 64. The bound is what this configuration must reach; a seeded run
@@ -24,8 +22,8 @@ QUALITY_FID_BOUND = 85.0  # measured: 70.8 at step 1500 (seed 0), 10 classes fro
 
 
 @pytest.fixture(scope="module")
-def digits():
-    images, labels = gk.data.mnist("test", MNIST)
+def digits(mnist_dir: Path):
+    images, labels = gk.data.mnist("test", mnist_dir)
     return images, labels, gk.data.scale_images(images)[..., None]
 
 

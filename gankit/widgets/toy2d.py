@@ -264,7 +264,8 @@ class Toy2DLab:
     # -- figures ---------------------------------------------------------------------
     def _build_figures(self) -> None:
         sx, sy = _common.scales(self.view)
-        sc = bqplot.ColorScale(scheme="RdBu", min=0.0, max=1.0)
+        # D(x) from 0 (fake, red) to 1 (real, blue), pale so the samples stay readable
+        sc = bqplot.ColorScale(colors=["#f4b59c", "#f7f7f7", "#a9cce3"], min=0.0, max=1.0)
         n = 32
         gx = np.linspace(self.view.x_min, self.view.x_max, n)
         gy = np.linspace(self.view.y_min, self.view.y_max, n)
@@ -275,7 +276,6 @@ class Toy2DLab:
             y=gy,
             color=np.full((n, n), 0.5),
             scales={"x": sx, "y": sy, "color": sc},
-            opacity=0.6,
         )
         fx = np.linspace(self.view.x_min, self.view.x_max, 15)
         fy = np.linspace(self.view.y_min, self.view.y_max, 15)
