@@ -68,7 +68,7 @@ from gankit.train import GAN  # noqa: E402
 
 # isort: split
 # -- MNIST (add imports below this line) --
-from gankit import distribute, image_models  # noqa: E402
+from gankit import distribute, image_models, layers  # noqa: E402
 
 # isort: split
 # -- widgets (add imports below this line) --
@@ -92,6 +92,7 @@ __all__ = [
     "games",
     "metrics",
     "image_models",
+    "layers",
     "optimizers",
     "reg",
     "schemes",

@@ -31,6 +31,7 @@ import keras
 from keras import layers
 
 from gankit import _checks
+from gankit import layers as gk_layers
 
 IMAGE_SHAPE = (28, 28, 1)
 LATENT_DIM = 100
@@ -115,9 +116,9 @@ def dcgan_generator(
     x = _leaky(_norm(x, batch_norm))
     x = layers.Reshape((7, 7, 4 * width))(x)
     for channels in (2 * width, width):
-        x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", use_bias=not batch_norm)(
-            x
-        )
+        x = gk_layers.Conv2DTranspose(
+            channels, 4, strides=2, padding="same", use_bias=not batch_norm
+        )(x)
         x = _leaky(_norm(x, batch_norm))
     x = layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
     return keras.Model(z, x, name=name)
