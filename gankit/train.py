@@ -31,6 +31,7 @@ batch is shared by the gradient evaluations of one step.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import warnings
 from collections import OrderedDict
@@ -228,12 +229,10 @@ class BatchGame:
     def fake(self, x: list, z: Array) -> tuple[Array, list]:
         return self.gan.generator.stateless_call(x, self.g_state, z, training=True)
 
-    def d_objective(self, y: list, x: list, parts: tuple) -> tuple[Array, tuple]:
-        """The discriminator's loss (with penalties) at ``(x, y)`` on the draw ``parts``."""
+    def d_loss_on(self, y: list, fake: Array, parts: tuple) -> tuple[Array, tuple]:
+        """The discriminator's loss (with penalties) at ``y`` against the fakes ``fake``."""
         gan, regs = self.gan, self.regs
-        z, k_noise, k_pen = parts
-        fake, g_state = self.fake(x, z)
-        fake = jax.lax.stop_gradient(fake)
+        _, k_noise, k_pen = parts
         real_in, fake_in = losses.noise_inputs(regs, self.real, fake, k_noise)
         d = gan.discriminator
         real_logits, d_state = d.stateless_call(y, self.d_state, real_in, training=True)
@@ -246,15 +245,25 @@ class BatchGame:
             return d.stateless_call(y, d_state, v, training=True)[0]
 
         loss = loss + losses.penalty(regs, d_fn, real_in, fake_in, k_pen)
+        return loss, (loss, d_state)
+
+    def g_loss_on(self, fake: Array, y: list, parts: tuple) -> tuple[Array, Array]:
+        """The generator's loss as a function of its fakes ``fake``, D at ``y``."""
+        _, fake_in = losses.noise_inputs(self.regs, self.real, fake, parts[1])
+        logits, _ = self.gan.discriminator.stateless_call(y, self.d_state, fake_in, training=True)
+        loss = losses.generator_loss(self.gan.loss, logits)
+        return loss, loss
+
+    def d_objective(self, y: list, x: list, parts: tuple) -> tuple[Array, tuple]:
+        """The discriminator's loss (with penalties) at ``(x, y)`` on the draw ``parts``."""
+        fake, g_state = self.fake(x, parts[0])
+        loss, (_, d_state) = self.d_loss_on(y, jax.lax.stop_gradient(fake), parts)
         return loss, (loss, g_state, d_state)
 
     def g_objective(self, x: list, y: list, parts: tuple) -> tuple[Array, tuple]:
         """The generator's loss at ``(x, y)`` on the draw ``parts``."""
-        z, k_noise, _ = parts
-        fake, g_state = self.fake(x, z)
-        _, fake_in = losses.noise_inputs(self.regs, self.real, fake, k_noise)
-        logits, _ = self.gan.discriminator.stateless_call(y, self.d_state, fake_in, training=True)
-        loss = losses.generator_loss(self.gan.loss, logits)
+        fake, g_state = self.fake(x, parts[0])
+        loss, _ = self.g_loss_on(fake, y, parts)
         return loss, (loss, g_state)
 
     def _grad_y(self, x: list, y: list, key: Array) -> list:
@@ -278,8 +287,23 @@ class BatchGame:
         return self._grad_y(x, y, self._next_key())
 
     def grads(self, x: list, y: list) -> tuple[list, list]:
-        key = self._next_key()  # one key: both players see the same fakes
-        return self._grad_x(x, y, key), self._grad_y(x, y, key)
+        """Both players' gradients at one point, on one draw: one generator pass serves both.
+
+        The same as ``grad_x`` and ``grad_y`` on one key, but the generator's forward pass
+        is computed once, explicitly (XLA does not always merge the two copies: with
+        BatchNorm in the generator they differ in form), and back-propagated once.
+        """
+        parts = self.draw(self._next_key())  # one key: both players see the same fakes
+        fake, pull_back, g_state = jax.vjp(lambda x: self.fake(x, parts[0]), x, has_aux=True)
+        grad_y, (d_loss, d_state) = jax.grad(self.d_loss_on, has_aux=True)(
+            y, jax.lax.stop_gradient(fake), parts
+        )
+        grad_fake, g_loss = jax.grad(self.g_loss_on, has_aux=True)(fake, y, parts)
+        (grad_x,) = pull_back(grad_fake)
+        if self.record:
+            self.g_loss, self.g_state = g_loss, g_state
+            self.d_loss, self.d_state = d_loss, d_state
+        return grad_x, grad_y
 
 
 # ------------------------------------------------------------------------------------
@@ -584,7 +608,22 @@ class GAN(keras.Model):
         if plain:
             super().make_train_function(force)
             return
-        step = self._shared(("fit",), lambda: jax.jit(self.train_step, donate_argnums=0))
+        # Unguarded steps (no select over the whole state), and a step that went
+        # non-finite is redone guarded from the state before it (kept: nothing donated),
+        # so fit() stops at the last finite state exactly as a guarded step would.
+        fast = self._shared(
+            ("fit", False), lambda: jax.jit(functools.partial(self.train_step, guard=False))
+        )
+        guarded = self._shared(("fit", True), lambda: jax.jit(self.train_step))
+        kind, where = self._layout()["own"][2]
+        assert kind == "n"  # the halt counter is a non-trainable variable
+
+        def step(state: tuple, data: Any) -> tuple:
+            logs, new = fast(state, data)
+            if int(new[1][where]) >= 0:
+                logs, new = guarded(state, data)
+            return logs, new
+
         self.train_function = self._make_function(step)
 
     def compile(self, **kwargs: Any) -> None:
@@ -859,15 +898,20 @@ class GAN(keras.Model):
         return out, jnp.where(ok, losses_now, jnp.nan)
 
     # -- fit() ---------------------------------------------------------------------
-    def train_step(self, state: tuple, data: Any) -> tuple[dict, tuple]:
-        """Keras' JAX train step: unpack Keras' state lists, step, pack them back."""
+    def train_step(self, state: tuple, data: Any, guard: bool = True) -> tuple[dict, tuple]:
+        """Keras' JAX train step: unpack Keras' state lists, step, pack them back.
+
+        ``guard`` as in :meth:`_step_fn`.
+        """
         _TRACES["count"] += 1
         trainable, non_trainable, optimizer_vars, metrics_vars = state
         real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         lists = {"t": trainable, "n": non_trainable, "o": optimizer_vars}
         layout = self._layout()
         groups = {name: [lists[k][i] for k, i in pos] for name, pos in layout.items()}
-        new, step_losses = self._step_fn(self._pack(groups), jnp.asarray(real, jnp.float32))
+        new, step_losses = self._step_fn(
+            self._pack(groups), jnp.asarray(real, jnp.float32), guard=guard
+        )
         out = {k: list(v) for k, v in lists.items()}
         for name, values in self._unpack(new).items():
             for (k, i), value in zip(layout[name], values, strict=True):
