@@ -12,10 +12,12 @@ Which architecture when:
 * ``"mlp"``: the Dense 256-512-1024 generator of the classic Keras examples. Matrix products
   only, so it is the fastest on a laptop CPU.
 * ``"dcgan"``: transposed-convolution generator and strided-conv discriminator (Radford et
-  al. 2016), the model meant for accelerators.
-* ``"upsample"``: nearest-neighbour upsampling followed by ordinary convolutions. It avoids
-  the transposed convolutions XLA runs slowly on CPU and the checkerboard artefacts they
-  leave (Odena et al. 2016), so a laptop trains a conv GAN in minutes.
+  al. 2016), the model meant for accelerators. Its transposed convolutions are
+  :class:`gankit.layers.Conv2DTranspose`: Keras' layer computed as a matrix product and an
+  overlap-add, several times faster on a CPU.
+* ``"upsample"``: nearest-neighbour upsampling followed by ordinary convolutions. Fewer
+  parameters, and none of the checkerboard artefacts transposed convolutions leave
+  (Odena et al. 2016).
 
 >>> import gankit as gk
 >>> g, d = gk.image_models.build_pair("mlp")
