@@ -337,7 +337,7 @@ class Toy2DLab:
         )
         self.metric_fig, m["metrics"] = _common.curve_figure(
             "metrics",
-            ["modes covered (share)", "high quality", "JS (bits)"],
+            ["modes (share)", "high quality", "JS (bits)"],
             [_common.colour(0), _common.colour(2), _common.colour(4)],
             y_range=(0.0, 1.0),
         )
