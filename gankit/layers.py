@@ -47,15 +47,6 @@ def _left_offset(kernel: int, stride: int, padding: str, output_padding: int | N
     return kernel - 1 - left_pad
 
 
-def _output_size(size: int, kernel: int, stride: int, padding: str, op: int | None) -> int:
-    """Keras' output length of a transposed convolution along one axis."""
-    if op is None:
-        return size * stride if padding == "same" else (size - 1) * stride + max(kernel, stride)
-    if padding == "same":
-        return (size - 1) * stride + kernel % 2 + op
-    return (size - 1) * stride + kernel + op
-
-
 def _overlap_add(cols: Any, axis: int, stride: int, offset: int, size: int) -> Any:
     """Sum the kernel taps of ``cols`` along a spatial ``axis`` onto the output grid.
 
@@ -100,22 +91,19 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     """
 
     def _gemm_overlap_add(self, inputs: Any, kernel: Any) -> Any:
-        kh, kw, filters, channels = kernel.shape
+        kh, kw = kernel.shape[:2]  # kernel: (kh, kw, filters, channels)
         sh, sw = self.strides
-        n, h, w = inputs.shape[0], inputs.shape[1], inputs.shape[2]
         # Pad the taps to a multiple of the stride (zero taps add nothing).
         th, tw = -(-kh // sh) * sh, -(-kw // sw) * sw
         if (th, tw) != (kh, kw):
             kernel = ops.pad(kernel, [(0, th - kh), (0, tw - kw), (0, 0), (0, 0)])
         # One matrix product: (n*h*w, channels) @ (channels, th*tw*filters).
         cols = ops.einsum("nhwc,pqfc->nhpwqf", inputs, kernel)  # (n, h, th, w, tw, filters)
+        _, out_h, out_w, _ = self.compute_output_shape(inputs.shape)  # Keras' own sizes
         op = self.output_padding or (None, None)
         padding = self.padding.lower()
-        out_h = _output_size(h, kh, sh, padding, op[0])
-        out_w = _output_size(w, kw, sw, padding, op[1])
         cols = _overlap_add(cols, 3, sw, _left_offset(kw, sw, padding, op[1]), out_w)
-        cols = _overlap_add(cols, 1, sh, _left_offset(kh, sh, padding, op[0]), out_h)
-        return ops.reshape(cols, (-1, out_h, out_w, filters)) if n is None else cols
+        return _overlap_add(cols, 1, sh, _left_offset(kh, sh, padding, op[0]), out_h)
 
     def call(self, inputs: Any) -> Any:
         if self.data_format != "channels_last" or tuple(self.dilation_rate) != (1, 1):

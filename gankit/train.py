@@ -114,6 +114,20 @@ def _unnamed(config: dict) -> dict:
     return out
 
 
+def _unguarded_first(run: Any, failed: Any, halted: bool = False) -> Any:
+    """``run(False)``, redone as ``run(True)`` from the same start if ``failed`` says a step
+    went non-finite.
+
+    Unguarded steps skip a select over the whole state; the guarded redo stops at the last
+    finite state, so the result is always what guarded steps give. A run already halted
+    goes guarded at once (it must stay put).
+    """
+    if halted:
+        return run(True)
+    result = run(False)
+    return run(True) if failed(result) else result
+
+
 class NonFiniteLossWarning(RuntimeWarning):
     """Training stopped: a step produced a non-finite loss or weight."""
 
@@ -201,7 +215,6 @@ class BatchGame:
         self.gan, self.real, self.key, self.regs, self.record = gan, real, key, regs, record
         self.g_state, self.d_state = g_state, d_state
         self.calls = 0
-        self._draws: list = []
         self.d_loss: Array | None = None
         self.g_loss: Array | None = None
 
@@ -211,20 +224,10 @@ class BatchGame:
         return key
 
     def draw(self, key: Array) -> tuple[Array, Array, Array]:
-        """``(z, instance-noise key, penalty key)`` of one evaluation's ``key``.
-
-        Drawn once per key: ``simultaneous`` evaluates both players with the same key, and
-        sharing the draw lets XLA see that both players' fakes are one generator pass.
-        """
-        for seen, parts in self._draws:
-            if seen is key:
-                return parts
+        """``(z, instance-noise key, penalty key)`` of one evaluation's ``key``."""
         k_z, k_noise, k_pen = jax.random.split(key, 3)
         gan = self.gan
-        z = sample_noise(k_z, self.real.shape[0], gan.noise_dim, gan.noise)
-        parts = (z, k_noise, k_pen)
-        self._draws.append((key, parts))
-        return parts
+        return sample_noise(k_z, self.real.shape[0], gan.noise_dim, gan.noise), k_noise, k_pen
 
     def fake(self, x: list, z: Array) -> tuple[Array, list]:
         return self.gan.generator.stateless_call(x, self.g_state, z, training=True)
@@ -608,21 +611,18 @@ class GAN(keras.Model):
         if plain:
             super().make_train_function(force)
             return
-        # Unguarded steps (no select over the whole state), and a step that went
-        # non-finite is redone guarded from the state before it (kept: nothing donated),
-        # so fit() stops at the last finite state exactly as a guarded step would.
+        # The state before a step is kept (nothing donated) for a guarded redo.
         fast = self._shared(
             ("fit", False), lambda: jax.jit(functools.partial(self.train_step, guard=False))
         )
         guarded = self._shared(("fit", True), lambda: jax.jit(self.train_step))
-        kind, where = self._layout()["own"][2]
-        assert kind == "n"  # the halt counter is a non-trainable variable
+        where = self._halt_index()
 
         def step(state: tuple, data: Any) -> tuple:
-            logs, new = fast(state, data)
-            if int(new[1][where]) >= 0:
-                logs, new = guarded(state, data)
-            return logs, new
+            return _unguarded_first(
+                lambda guard: (guarded if guard else fast)(state, data),
+                lambda result: int(result[1][1][where]) >= 0,
+            )
 
         self.train_function = self._make_function(step)
 
@@ -740,6 +740,12 @@ class GAN(keras.Model):
                 layout[name] = [where[id(v)] for v in variables]
             self._layout_cache = layout
         return self._layout_cache
+
+    def _halt_index(self) -> int:
+        """Where the halt counter sits in Keras' non-trainable variables."""
+        kind, index = self._layout()["own"][2]
+        assert kind == "n", "the halt counter is a non-trainable variable"
+        return index
 
     def _pack(self, groups: dict) -> dict:
         own = groups["own"]
@@ -1028,13 +1034,13 @@ class GAN(keras.Model):
         mode = _checks.choice("mode", mode, ("both", "d", "g"))
         fn = self._compiled("train")
         start, data = self.get_state(), jnp.asarray(data)
-        # Run unguarded (faster); only if a step went non-finite, redo the call guarded
-        # from the same start, which stops at the last finite state. A run halted already
-        # goes guarded at once (it must stay put).
-        guard = self.halted_at is not None
-        state, out = fn(start, data, steps=steps, batch_size=batch_size, mode=mode, guard=guard)
-        if not guard and int(state["halted"]) >= 0:
-            state, out = fn(start, data, steps=steps, batch_size=batch_size, mode=mode, guard=True)
+        state, out = _unguarded_first(
+            lambda guard: fn(
+                start, data, steps=steps, batch_size=batch_size, mode=mode, guard=guard
+            ),
+            lambda result: int(result[0]["halted"]) >= 0,
+            halted=self.halted_at is not None,
+        )
         self.set_state(state)
         return np.asarray(out)
 
@@ -1243,11 +1249,11 @@ class Runs:
         batch_size = _checks.count("batch_size", batch_size)
         fn = self.gan._compiled("runs")
         data = jnp.asarray(data)
-        guard = bool(np.any(self.halted_at >= 0))  # unguarded unless needed: see train_steps
-        state, out = fn(self.state, data, steps, batch_size, "both", guard)
-        if not guard and np.any(np.asarray(state["halted"]) >= 0):
-            state, out = fn(self.state, data, steps, batch_size, "both", True)
-        self.state = state
+        self.state, out = _unguarded_first(
+            lambda guard: fn(self.state, data, steps, batch_size, "both", guard),
+            lambda result: bool(np.any(np.asarray(result[0]["halted"]) >= 0)),
+            halted=bool(np.any(self.halted_at >= 0)),
+        )
         return np.asarray(out)
 
     def sample(self, n: int, seed: int = 0, *, ema: bool | None = None) -> np.ndarray:
@@ -1367,8 +1373,7 @@ class _HaltOnNonFinite(keras.callbacks.Callback):
         model = self.model
         state = getattr(model, "_jax_state", None)
         if state:
-            where = model._layout()["own"][2]
-            value = int(np.asarray(state["non_trainable_variables"][where[1]]))
+            value = int(np.asarray(state["non_trainable_variables"][model._halt_index()]))
         else:
             value = int(np.asarray(model.halt_counter.value))
         if value >= 0:

@@ -5,6 +5,9 @@ directory in the ``GANKIT_MNIST_DIR`` environment variable. That directory holds
 original IDX files (gzipped or not) or a Keras-style ``mnist.npz``. With neither set,
 ``keras.datasets.mnist.load_data()`` downloads (and caches) the data.
 
+The examples below need the digits (a download, or a local copy), so doctest skips them;
+``tests/test_data.py`` runs the same calls on the shared test digits.
+
 >>> from gankit.data import mnist, scale_images
 >>> images, labels = mnist("test")            # doctest: +SKIP
 >>> images.shape, images.dtype, labels.shape  # doctest: +SKIP

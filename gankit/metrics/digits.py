@@ -6,6 +6,9 @@ classifier, never with published FIDs. Compare like with like: the first and las
 test digits come from different writers and already differ by an FID of about 7, while
 random halves differ by under 1.
 
+The example needs the digits (a download, or ``GANKIT_MNIST_DIR``), so doctest skips it;
+``tests/test_metrics.py`` checks the same claims on the shared test digits.
+
 >>> from gankit.data import mnist
 >>> from gankit.metrics import classifier_fid, class_coverage
 >>> real, _ = mnist("test")                              # doctest: +SKIP
