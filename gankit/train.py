@@ -1081,27 +1081,9 @@ class GAN(keras.Model):
         seeds = [int(s) for s in seeds]
         if not seeds:
             raise ValueError("seeds must hold at least one integer")
-        unknown = set(numbers) - set(self.hyper)
-        if unknown:
-            raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(self.hyper)}")
         states = [self.fresh_state(s) for s in seeds]
         batched = jax.tree.map(lambda *xs: jnp.stack(xs), *states)
-        n = len(seeds)
-        for key, value in numbers.items():
-            arr = np.asarray(value, np.float64)
-            arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr
-            if arr.shape != (n,):
-                raise ValueError(
-                    f"{key} must be a number or {n} numbers (one per run), got {value!r}"
-                )
-            checked = np.asarray([_check_number(key, v) for v in arr], np.float32)
-            if key.endswith(".learning_rate"):
-                group, player = ("go", 0) if key[0] == "g" else ("do", 1)
-                batched[group][self._lr_index[player]] = jnp.asarray(checked)
-            else:
-                i = self.number_names.index(key)
-                batched["numbers"] = batched["numbers"].at[:, i].set(jnp.asarray(checked))
-        return Runs(self, batched, seeds)
+        return Runs(self, _with_run_numbers(self, batched, len(seeds), numbers), seeds)
 
     # -- sampling -------------------------------------------------------------------
     def _sample_fn(self, g_params: list, g_state: list, key: Array, n: int) -> Array:
@@ -1276,9 +1258,38 @@ class Runs:
         """Per run: the step that went non-finite (the run stopped there), or -1."""
         return np.asarray(self.state["halted"])
 
+    def set_numbers(self, **numbers: Any) -> None:
+        """Change traced numbers (learning rates, penalty weights) of every run, mid-training.
+
+        Same forms as :meth:`GAN.runs`: one number for all runs or one per run. Nothing
+        recompiles: a learning-rate schedule is a few calls of this between ``train`` calls.
+        """
+        self.state = _with_run_numbers(self.gan, self.state, len(self), numbers)
+
     def run_state(self, i: int) -> dict:
         """Run ``i``'s state, for :meth:`GAN.set_state` (to look at one run closely)."""
         return jax.tree.map(lambda a: a[i], self.state)
+
+
+def _with_run_numbers(gan: GAN, batched: dict, n: int, numbers: dict) -> dict:
+    """``batched`` (a state with a leading run axis) with ``numbers`` set, one value per run."""
+    unknown = set(numbers) - set(gan.hyper)
+    if unknown:
+        raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(gan.hyper)}")
+    batched = {**batched, "go": list(batched["go"]), "do": list(batched["do"])}
+    for key, value in numbers.items():
+        arr = np.asarray(value, np.float64)
+        arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr
+        if arr.shape != (n,):
+            raise ValueError(f"{key} must be a number or {n} numbers (one per run), got {value!r}")
+        checked = jnp.asarray([_check_number(key, v) for v in arr], jnp.float32)
+        if key.endswith(".learning_rate"):
+            group, player = ("go", 0) if key[0] == "g" else ("do", 1)
+            batched[group][gan._lr_index[player]] = checked
+        else:
+            i = gan.number_names.index(key)
+            batched["numbers"] = batched["numbers"].at[:, i].set(checked)
+    return batched
 
 
 def _fresh_weights(model: keras.Model, seed: int) -> tuple[list, list]:

@@ -337,6 +337,20 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     np.testing.assert_allclose(single.sample(20, seed=0), samples[1], rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="one per run"):
         gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3]})
+    # numbers change mid-training without a compile, as set_hyper does for one run
+    compiled = gk.train.compile_count()
+    runs.set_numbers(**{"g.learning_rate": [1e-3, 3e-4, 1e-3], "d.learning_rate": 5e-4})
+    runs.train(X, steps=STEPS, batch_size=BATCH)
+    assert gk.train.compile_count() == compiled
+    single.set_hyper(**{"g.learning_rate": 3e-4, "d.learning_rate": 5e-4})
+    train(single)
+    np.testing.assert_allclose(
+        single.sample(20, seed=0), runs.sample(20, seed=0)[1], rtol=1e-4, atol=1e-5
+    )
+    with pytest.raises(ValueError, match="unknown number"):
+        runs.set_numbers(**{"g.momentum": 0.5})
+    with pytest.raises(ValueError, match="one per run"):
+        runs.set_numbers(**{"g.learning_rate": [1e-3, 2e-3]})
     # a run that goes non-finite stops at its last finite state; the others go on as before
     mixed = gan.runs([1, 2], **{"d.learning_rate": [2e-3, 1e36], "g.learning_rate": [1e-3, 1e36]})
     mixed_losses = mixed.train(X, steps=STEPS, batch_size=BATCH)
