@@ -1,11 +1,11 @@
-"""The DCGAN of gankit.image_models (width 64) trained in PyTorch on the CPU: images/s.
+"""gankit.image_models' DCGAN (width 64) or MLP GAN trained in PyTorch on the CPU: images/s.
 
-The yardstick for ``python benchmarks/bench_mnist.py conv``: same layers, shapes and
-step (simultaneous non-saturating update, Adam(2e-4, beta_1=0.5) for each player, both
+The yardstick for ``python benchmarks/bench_mnist.py conv`` (and ``mlp``): same layers,
+shapes and step (simultaneous non-saturating update, Adam(2e-4, beta_1=0.5) for each player, both
 gradients on one batch of fakes). PyTorch is only needed for this script; it is not a
 gankit dependency (``pip install torch`` to run it).
 
-    python benchmarks/bench_mnist_torch.py [--batch 128] [--steps 8] [--repeats 3]
+    python benchmarks/bench_mnist_torch.py [--model dcgan|mlp] [--batch 128] [--steps 8]
 """
 
 from __future__ import annotations
@@ -50,8 +50,32 @@ def discriminator(width: int = 64) -> nn.Module:
     )
 
 
+def mlp_generator() -> nn.Module:
+    """Dense 256-512-1024 with LeakyReLU(0.2), then BatchNorm (Keras momentum 0.8), tanh."""
+    layers: list[nn.Module] = []
+    width = LATENT
+    for units in (256, 512, 1024):
+        layers += [nn.Linear(width, units), nn.LeakyReLU(0.2), nn.BatchNorm1d(units, 1e-3, 0.2)]
+        width = units
+    return nn.Sequential(
+        *layers, nn.Linear(width, 28 * 28), nn.Tanh(), nn.Unflatten(1, (1, 28, 28))
+    )
+
+
+def mlp_discriminator() -> nn.Module:
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 512),
+        nn.LeakyReLU(0.2),
+        nn.Linear(512, 256),
+        nn.LeakyReLU(0.2),
+        nn.Linear(256, 1),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=("dcgan", "mlp"), default="dcgan")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
@@ -61,7 +85,10 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    g, d = generator(args.width), discriminator(args.width)
+    if args.model == "mlp":
+        g, d = mlp_generator(), mlp_discriminator()
+    else:
+        g, d = generator(args.width), discriminator(args.width)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
     softplus = nn.functional.softplus
@@ -93,8 +120,9 @@ def main() -> None:
             step()
         best = max(best, args.steps * args.batch / (time.perf_counter() - start))
     print(
-        f"PyTorch {torch.__version__} CPU ({torch.get_num_threads()} threads), DCGAN width "
-        f"{args.width}, batch {args.batch}: {best:.0f} images/s"
+        f"PyTorch {torch.__version__} CPU ({torch.get_num_threads()} threads), "
+        + ("MLP GAN" if args.model == "mlp" else f"DCGAN width {args.width}")
+        + f", batch {args.batch}: {best:.0f} images/s"
     )
 
 

@@ -33,9 +33,11 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jax
@@ -1232,7 +1234,9 @@ class Runs:
         fn = self.gan._compiled("runs")
         data = jnp.asarray(data)
         self.state, out = _unguarded_first(
-            lambda guard: fn(self.state, data, steps, batch_size, "both", guard),
+            lambda guard: _in_chunks(
+                lambda state: fn(state, data, steps, batch_size, "both", guard), self.state
+            ),
             lambda result: bool(np.any(np.asarray(result[0]["halted"]) >= 0)),
             halted=bool(np.any(self.halted_at >= 0)),
         )
@@ -1269,6 +1273,32 @@ class Runs:
     def run_state(self, i: int) -> dict:
         """Run ``i``'s state, for :meth:`GAN.set_state` (to look at one run closely)."""
         return jax.tree.map(lambda a: a[i], self.state)
+
+
+def _cpu_chunks(n: int) -> int:
+    """How many groups to split ``n`` vmapped runs into: one per CPU core, groups equal.
+
+    XLA's CPU runtime keeps about one core busy with a batch of small matrix products;
+    equal groups on separate threads keep every core busy (16 toy runs on 2 cores:
+    1.65x the run-steps/s of one call). Accelerators get one call.
+    """
+    if jax.default_backend() != "cpu":
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(k for k in range(1, min(cores or 1, n) + 1) if n % k == 0)
+
+
+def _in_chunks(fn: Any, state: dict) -> tuple:
+    """``fn(state)`` for a state with a leading run axis, as equal groups on parallel threads."""
+    n = len(jax.tree.leaves(state)[0])
+    k = _cpu_chunks(n)
+    if k == 1:
+        return fn(state)
+    m = n // k
+    parts = [jax.tree.map(lambda a, i=i: a[i * m : (i + 1) * m], state) for i in range(k)]
+    with ThreadPoolExecutor(k) as pool:  # XLA releases the GIL while it computes
+        results = list(pool.map(lambda part: jax.block_until_ready(fn(part)), parts))
+    return jax.tree.map(lambda *xs: jnp.concatenate(xs), *results)
 
 
 def _with_run_numbers(gan: GAN, batched: dict, n: int, numbers: dict) -> dict:

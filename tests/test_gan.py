@@ -9,6 +9,7 @@ that need special losses, regularisers or schemes reuse a few common structures.
 
 from __future__ import annotations  # noqa: I001  (gankit before keras: it picks JAX)
 
+import os
 import warnings
 
 import gankit as gk
@@ -362,6 +363,21 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     np.testing.assert_allclose(mixed_losses[0], losses[1], rtol=1e-5)
     assert all(np.isfinite(np.asarray(w)).all() for w in jax.tree.leaves(mixed.state["d"]))
 
+
+def test_runs_split_across_cpu_cores_give_the_same_runs(monkeypatch):
+    gan = make()
+    together, split = gan.runs(range(4)), gan.runs(range(4))
+    monkeypatch.setattr(gk.train, "_cpu_chunks", lambda n: 1)
+    one_call = together.train(X, steps=STEPS, batch_size=BATCH)
+    monkeypatch.setattr(gk.train, "_cpu_chunks", lambda n: 2)  # what 2 cores do
+    two_threads = split.train(X, steps=STEPS, batch_size=BATCH)
+    np.testing.assert_allclose(two_threads, one_call, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(split.sample(20), together.sample(20), rtol=1e-5, atol=1e-6)
+    assert split.steps.tolist() == [STEPS] * 4
+    # one group per core, equal groups; accelerators get one call
+    monkeypatch.undo()
+    k = gk.train._cpu_chunks(16)
+    assert gk.train._cpu_chunks(1) == 1 and 16 % k == 0 and k <= (os.cpu_count() or 1)
 
 def test_bad_input_raises_value_errors():
     g, d = gk.models.mlp_generator(), gk.models.mlp_discriminator()
