@@ -692,9 +692,7 @@ class GAN(keras.Model):
         Names are those of :attr:`hyper`, e.g. ``{"d.learning_rate": 1e-3, "R1.gamma": 5}``
         (pass them as ``**{...}``: the names contain dots).
         """
-        unknown = set(numbers) - set(self.hyper)
-        if unknown:
-            raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(self.hyper)}")
+        self._check_names(numbers)
         values = np.asarray(self.numbers.value).copy()
         for key, value in numbers.items():
             checked = float(_check_number(key, value))
@@ -704,6 +702,11 @@ class GAN(keras.Model):
             else:
                 values[self.number_names.index(key)] = checked
         self.numbers.assign(values)
+
+    def _check_names(self, numbers: dict) -> None:
+        unknown = set(numbers) - set(self.hyper)
+        if unknown:
+            raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(self.hyper)}")
 
     # -- the state as arrays ---------------------------------------------------------
     def _own(self) -> list:
@@ -1083,6 +1086,7 @@ class GAN(keras.Model):
         seeds = [int(s) for s in seeds]
         if not seeds:
             raise ValueError("seeds must hold at least one integer")
+        self._check_names(numbers)  # before building every run's state
         states = [self.fresh_state(s) for s in seeds]
         batched = jax.tree.map(lambda *xs: jnp.stack(xs), *states)
         return Runs(self, _with_run_numbers(self, batched, len(seeds), numbers), seeds)
@@ -1303,9 +1307,7 @@ def _in_chunks(fn: Any, state: dict) -> tuple:
 
 def _with_run_numbers(gan: GAN, batched: dict, n: int, numbers: dict) -> dict:
     """``batched`` (a state with a leading run axis) with ``numbers`` set, one value per run."""
-    unknown = set(numbers) - set(gan.hyper)
-    if unknown:
-        raise ValueError(f"unknown number(s) {sorted(unknown)}; allowed: {sorted(gan.hyper)}")
+    gan._check_names(numbers)
     batched = {**batched, "go": list(batched["go"]), "do": list(batched["do"])}
     for key, value in numbers.items():
         arr = np.asarray(value, np.float64)
