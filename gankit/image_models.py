@@ -14,7 +14,9 @@ Which architecture when:
 * ``"dcgan"``: transposed-convolution generator and strided-conv discriminator (Radford et
   al. 2016), the model meant for accelerators. Its transposed convolutions are
   :class:`gankit.layers.Conv2DTranspose`: Keras' layer computed as a matrix product and an
-  overlap-add, several times faster on a CPU.
+  overlap-add, several times faster on a CPU. Its convolutions (here and in ``"upsample"``)
+  are :class:`gankit.layers.Conv2D`, whose gradients stay fast inside
+  :meth:`gankit.GAN.train_steps`' compiled loop on a CPU.
 * ``"upsample"``: nearest-neighbour upsampling followed by ordinary convolutions. Fewer
   parameters, and none of the checkerboard artefacts transposed convolutions leave
   (Odena et al. 2016).
@@ -122,13 +124,13 @@ def dcgan_generator(
             channels, 4, strides=2, padding="same", use_bias=not batch_norm
         )(x)
         x = _leaky(_norm(x, batch_norm))
-    x = layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
+    x = gk_layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
     return keras.Model(z, x, name=name)
 
 
 def _conv_critic(x: Any, width: int, batch_norm: bool) -> Any:
-    x = _leaky(layers.Conv2D(width, 4, strides=2, padding="same")(x))
-    x = layers.Conv2D(2 * width, 4, strides=2, padding="same", use_bias=not batch_norm)(x)
+    x = _leaky(gk_layers.Conv2D(width, 4, strides=2, padding="same")(x))
+    x = gk_layers.Conv2D(2 * width, 4, strides=2, padding="same", use_bias=not batch_norm)(x)
     x = _leaky(_norm(x, batch_norm))
     x = layers.Flatten()(x)
     return layers.Dense(1, name="logit")(x)
@@ -158,9 +160,9 @@ def _upsample_trunk(x: Any, width: int, batch_norm: bool) -> Any:
     x = layers.Reshape((7, 7, 4 * width))(x)
     for channels in (2 * width, width):
         x = layers.UpSampling2D(2, interpolation="nearest")(x)
-        x = layers.Conv2D(channels, 3, padding="same", use_bias=not batch_norm)(x)
+        x = gk_layers.Conv2D(channels, 3, padding="same", use_bias=not batch_norm)(x)
         x = _leaky(_norm(x, batch_norm))
-    return layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
+    return gk_layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
 
 
 def upsample_generator(

@@ -10,6 +10,10 @@ kernel, followed by an overlap-add of the ``kh * kw`` shifted results: the way P
 cuDNN compute it (GEMM + col2im), with no wasted products. The gradients of a matrix
 product, pads and reshapes are themselves matrix products, pads and slices.
 
+That form is for CPUs. On a GPU, Keras' own layer lowers to cuDNN's transposed
+convolution, which already skips the zeros and runs the whole DCGAN step 5-9% faster
+(measured on an H100), so there the layer computes exactly what Keras' does.
+
 >>> import numpy as np, keras
 >>> import gankit as gk
 >>> x = np.random.default_rng(0).normal(size=(2, 7, 7, 8)).astype("float32")
@@ -18,16 +22,27 @@ product, pads and reshapes are themselves matrix products, pads and slices.
 >>> y = ours(x); _ = theirs(x); theirs.set_weights(ours.get_weights())
 >>> y.shape, bool(np.allclose(y, theirs(x), atol=1e-5))
 ((2, 14, 14, 4), True)
+
+:class:`Conv2D` is ``keras.layers.Conv2D`` with its gradients written out. XLA's CPU
+compiler puts a convolution into the canonical layout its fast (Eigen) kernels need only
+at the top level of a program; inside a loop (``lax.scan``, as in
+:meth:`gankit.GAN.train_steps`) the gradient convolutions that JAX derives keep their
+transposed layouts and run on a generic loop nest, 4-20 times slower. Here both gradients
+are convolutions in the canonical layout from the start (with explicit transposes), the
+same numbers either way.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import jax
 import keras
+from jax import lax
 from keras import ops
 
-__all__ = ["Conv2DTranspose"]
+__all__ = ["Conv2D", "Conv2DTranspose"]
 
 
 def _left_offset(kernel: int, stride: int, padding: str, output_padding: int | None) -> int:
@@ -86,9 +101,12 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     """``keras.layers.Conv2DTranspose``, computed as one GEMM plus an overlap-add.
 
     Same arguments, weights (kernel ``(kh, kw, filters, in_channels)``) and output as the
-    Keras layer; channels-last data without dilation take the fast path, anything else
-    falls back to Keras' own computation.
+    Keras layer. Channels-last data without dilation on a CPU take the fast path; anything
+    else (channels-first, dilation, a GPU or TPU) is Keras' own computation.
     """
+
+    #: JAX platforms that take the GEMM path (``jax.default_backend()`` names).
+    gemm_platforms: tuple[str, ...] = ("cpu",)
 
     def _gemm_overlap_add(self, inputs: Any, kernel: Any) -> Any:
         kh, kw = kernel.shape[:2]  # kernel: (kh, kw, filters, channels)
@@ -106,7 +124,11 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
         return _overlap_add(cols, 1, sh, _left_offset(kh, sh, padding, op[0]), out_h)
 
     def call(self, inputs: Any) -> Any:
-        if self.data_format != "channels_last" or tuple(self.dilation_rate) != (1, 1):
+        if (
+            self.data_format != "channels_last"
+            or tuple(self.dilation_rate) != (1, 1)
+            or jax.default_backend() not in self.gemm_platforms
+        ):
             return super().call(inputs)
         outputs = self._gemm_overlap_add(inputs, self.kernel)
         if self.use_bias:
@@ -114,3 +136,101 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
         if self.activation is not None:
             return self.activation(outputs)
         return outputs
+
+
+# ------------------------------------------------------------------------------------
+# Conv2D whose gradients XLA's CPU runs fast inside loops.
+# ------------------------------------------------------------------------------------
+
+_NHWC = ("NHWC", "HWIO", "NHWC")  # the canonical layout of XLA's CPU convolutions
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _conv(x: Any, kernel: Any, strides: tuple, pads: tuple) -> Any:
+    return lax.conv_general_dilated(x, kernel, strides, pads, dimension_numbers=_NHWC)
+
+
+def _conv_fwd(x: Any, kernel: Any, strides: tuple, pads: tuple) -> tuple:
+    return _conv(x, kernel, strides, pads), (x, kernel)
+
+
+def _conv_bwd(strides: tuple, pads: tuple, saved: tuple, dy: Any) -> tuple:
+    x, kernel = saved
+    sizes, taps, outs = x.shape[1:3], kernel.shape[:2], dy.shape[1:3]
+    # The output's pixels, spread back onto the input grid: (out - 1) * stride + 1 wide.
+    spread = [(o - 1) * s + 1 for o, s in zip(outs, strides, strict=True)]
+    # Input gradient: dy with stride-1 zeros between pixels, the kernel flipped and its
+    # in/out channels swapped (an explicit transpose keeps the kernel HWIO).
+    flipped = kernel[::-1, ::-1].transpose(0, 1, 3, 2)
+    before = [k - 1 - lo for k, (lo, _) in zip(taps, pads, strict=True)]
+    pads_x = [
+        (b, n + k - 1 - w - b) for b, n, k, w in zip(before, sizes, taps, spread, strict=True)
+    ]
+    dx = lax.conv_general_dilated(
+        dy, flipped, (1, 1), pads_x, lhs_dilation=strides, dimension_numbers=_NHWC
+    )
+    # Kernel gradient: the batch is the contraction axis. x as (C, H, W, N) and dy as an
+    # (Ho, Wo, N, F) kernel, dilated by the stride, give (C, kh, kw, F).
+    pads_k = [
+        (lo, w - n + k - lo - 1) for (lo, _), n, k, w in zip(pads, sizes, taps, spread, strict=True)
+    ]
+    dk = lax.conv_general_dilated(
+        x.transpose(3, 1, 2, 0),
+        dy.transpose(1, 2, 0, 3),
+        (1, 1),
+        pads_k,
+        rhs_dilation=strides,
+        dimension_numbers=_NHWC,
+    )
+    return dx, dk.transpose(1, 2, 0, 3)
+
+
+_conv.defvjp(_conv_fwd, _conv_bwd)
+
+
+def _pads(padding: str, size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Keras' (and XLA's) padding of one spatial axis: "valid" none, "same" centred."""
+    if padding == "valid":
+        return (0, 0)
+    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
+    return (total // 2, total - total // 2)
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class Conv2D(keras.layers.Conv2D):
+    """``keras.layers.Conv2D`` whose gradients stay fast inside a compiled loop on a CPU.
+
+    Same arguments, weights, saved format, output and gradients as the Keras layer.
+    Channels-last data without dilation or groups, "same" or "valid" padding, on a
+    platform in :attr:`canonical_platforms`, take the written-out gradients; anything else
+    is Keras' own computation.
+
+    >>> import numpy as np, keras
+    >>> import gankit as gk
+    >>> x = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+    >>> ours = gk.layers.Conv2D(4, 3, strides=2, padding="same")
+    >>> theirs = keras.layers.Conv2D(4, 3, strides=2, padding="same")
+    >>> y = ours(x); _ = theirs(x); theirs.set_weights(ours.get_weights())
+    >>> y.shape, bool(np.allclose(y, theirs(x), atol=1e-5))
+    ((2, 4, 4, 4), True)
+    """
+
+    #: JAX platforms that take the written-out gradients (``jax.default_backend()`` names).
+    canonical_platforms: tuple[str, ...] = ("cpu",)
+
+    def convolution_op(self, inputs: Any, kernel: Any) -> Any:
+        padding = self.padding.lower()
+        if (
+            self.data_format != "channels_last"
+            or tuple(self.dilation_rate) != (1, 1)
+            or self.groups != 1
+            or padding not in ("same", "valid")
+            or jax.default_backend() not in self.canonical_platforms
+        ):
+            return super().convolution_op(inputs, kernel)
+        strides = tuple(int(s) for s in self.strides)
+        pads = tuple(
+            _pads(padding, int(n), int(k), s)
+            for n, k, s in zip(inputs.shape[1:3], kernel.shape[:2], strides, strict=True)
+        )
+        return _conv(ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel), strides, pads)
