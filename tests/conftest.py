@@ -6,9 +6,14 @@ Importing gankit first selects Keras' JAX backend before any test module imports
 
 from pathlib import Path
 
+import jax
 import pytest
 
 import gankit  # noqa: F401  (selects the JAX backend)
+
+# The tests compare float32 results with closed forms and with Keras' own layers. GPUs
+# multiply float32 in TF32 (10-bit mantissa) unless told otherwise; CPUs always in full.
+jax.config.update("jax_default_matmul_precision", "highest")
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"

@@ -54,6 +54,7 @@ SCRIPT = textwrap.dedent(
 def test_four_devices_match_one(mnist_dir):
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
     env["KERAS_BACKEND"] = "jax"
+    env["JAX_PLATFORMS"] = "cpu"  # emulated CPU devices, also where a GPU is present
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(mnist_dir)],
         env=env,

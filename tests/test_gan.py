@@ -379,6 +379,7 @@ def test_runs_split_across_cpu_cores_give_the_same_runs(monkeypatch):
     k = gk.train._cpu_chunks(16)
     assert gk.train._cpu_chunks(1) == 1 and 16 % k == 0 and k <= (os.cpu_count() or 1)
 
+
 def test_bad_input_raises_value_errors():
     g, d = gk.models.mlp_generator(), gk.models.mlp_discriminator()
     with pytest.raises(ValueError, match="loss must be one of"):
