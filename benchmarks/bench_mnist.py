@@ -325,9 +325,9 @@ def bench_gpu(args) -> None:
     if args.fit_epochs:
         _lesson_run(x, args)
     if args.other_convt:  # the transposed convolutions in the form not chosen here
-        gemm = jax.default_backend() in gk.layers.Conv2DTranspose.gemm_platforms
-        gk.layers.Conv2DTranspose.gemm_platforms = () if gemm else (jax.default_backend(),)
-        print("transposed convolutions " + ("as Keras'" if gemm else "as GEMM + overlap-add"))
+        fast = jax.default_backend() in gk.layers.Conv2DTranspose.fast_platforms
+        gk.layers.Conv2DTranspose.fast_platforms = () if fast else (jax.default_backend(),)
+        print("transposed convolutions " + ("as Keras'" if fast else "phase by phase"))
         for b in args.gpu_batches:
             _time_epoch(x, b, args.repeats)
 
@@ -337,20 +337,20 @@ _STEP_FLOPS: dict[int, float] = {}
 
 def _useful_step_flops(gan: gk.GAN, data, b: int) -> float:
     """XLA's FLOP count of one training step, compiled for the CPU, with every transposed
-    convolution as one GEMM (no products by zero). A GPU's compiled program hides its
+    convolution phase by phase (no products by the zeros between pixels). A GPU's compiled program hides its
     FLOPs in library calls (cuDNN, cuBLAS), and a loop's body is counted once whatever
     its trip count, so one step is priced, on the CPU."""
     cpu = jax.sharding.SingleDeviceSharding(jax.devices("cpu")[0])
     shapes = jax.tree.map(
         lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=cpu), (gan.get_state(), data)
     )
-    layer, saved = gk.layers.Conv2DTranspose, gk.layers.Conv2DTranspose.gemm_platforms
-    layer.gemm_platforms = (jax.default_backend(),)
+    layer, saved = gk.layers.Conv2DTranspose, gk.layers.Conv2DTranspose.fast_platforms
+    layer.fast_platforms = (jax.default_backend(),)
     try:  # a fresh function: nothing traced here is reused by the timed program
         one = jax.jit(lambda state, data: gan._train_many_steps(state, data, 1, b, "both"))
         compiled = one.lower(*shapes).compile()
     finally:
-        layer.gemm_platforms = saved
+        layer.fast_platforms = saved
     cost = compiled.cost_analysis()
     cost = cost[0] if isinstance(cost, list) else cost
     return float((cost or {}).get("flops", float("nan")))

@@ -12,11 +12,10 @@ Which architecture when:
 * ``"mlp"``: the Dense 256-512-1024 generator of the classic Keras examples. Matrix products
   only, so it is the fastest on a laptop CPU.
 * ``"dcgan"``: transposed-convolution generator and strided-conv discriminator (Radford et
-  al. 2016), the model meant for accelerators. Its transposed convolutions are
-  :class:`gankit.layers.Conv2DTranspose`: Keras' layer computed as a matrix product and an
-  overlap-add, several times faster on a CPU. Its convolutions (here and in ``"upsample"``)
-  are :class:`gankit.layers.Conv2D`, whose gradients stay fast inside
-  :meth:`gankit.GAN.train_steps`' compiled loop on a CPU.
+  al. 2016), the model meant for accelerators. Its layers are :mod:`gankit.layers`' twins
+  of Keras' ``Conv2DTranspose`` and ``Conv2D`` (here and in ``"upsample"``): the same
+  functions, computed on a CPU without products by zero and with gradients XLA's CPU
+  runs fast inside :meth:`gankit.GAN.train_steps`' compiled loop.
 * ``"upsample"``: nearest-neighbour upsampling followed by ordinary convolutions. Fewer
   parameters, and none of the checkerboard artefacts transposed convolutions leave
   (Odena et al. 2016).

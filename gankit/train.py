@@ -47,6 +47,7 @@ import numpy as np
 
 from gankit import _checks, losses, schemes
 from gankit import reg as _reg
+from gankit.layers import jit
 from gankit.models import NOISES, sample_noise
 from gankit.steppers import KerasStep, PlainStep
 
@@ -615,9 +616,9 @@ class GAN(keras.Model):
             return
         # The state before a step is kept (nothing donated) for a guarded redo.
         fast = self._shared(
-            ("fit", False), lambda: jax.jit(functools.partial(self.train_step, guard=False))
+            ("fit", False), lambda: jit(functools.partial(self.train_step, guard=False))
         )
-        guarded = self._shared(("fit", True), lambda: jax.jit(self.train_step))
+        guarded = self._shared(("fit", True), lambda: jit(self.train_step))
         where = self._halt_index()
 
         def step(state: tuple, data: Any) -> tuple:
@@ -984,21 +985,21 @@ class GAN(keras.Model):
     def _compiled(self, kind: str, **static: Any):
         """The jitted program ``kind``, shared with every identically built GAN."""
         builders = {
-            "train": lambda: jax.jit(
+            "train": lambda: jit(
                 self._train_many_steps,
                 static_argnames=("steps", "batch_size", "mode", "guard"),
             ),
-            "sample": lambda: jax.jit(self._sample_fn, static_argnames=("n",)),
-            "runs": lambda: jax.jit(
+            "sample": lambda: jit(self._sample_fn, static_argnames=("n",)),
+            "runs": lambda: jit(
                 jax.vmap(self._train_many_steps, in_axes=(0, None, None, None, None, None)),
                 static_argnums=(2, 3, 4, 5),
             ),
-            "runs_sample": lambda: jax.jit(
+            "runs_sample": lambda: jit(
                 jax.vmap(self._sample_fn, in_axes=(0, 0, None, None)), static_argnums=(3,)
             ),
-            "field": lambda: jax.jit(self._field_fn),
-            "transform": lambda: jax.jit(self._transform_fn),
-            "discriminate": lambda: jax.jit(self._discriminate_fn),
+            "field": lambda: jit(self._field_fn),
+            "transform": lambda: jit(self._transform_fn),
+            "discriminate": lambda: jit(self._discriminate_fn),
         }
         if kind not in builders:
             raise KeyError(kind)

@@ -42,9 +42,13 @@ def test_same_output_as_keras(k, s, pad, op):
     assert tuple(ours.compute_output_shape(x.shape)) == expected.shape
 
 
-def test_same_gradients_as_keras():
-    x = np.random.default_rng(2).normal(size=(3, 7, 7, 8)).astype("float32")
-    ours, theirs = _pair(4, 2, "same", None, x.shape, activation="tanh")
+@pytest.mark.parametrize(
+    "k,s,pad,op",
+    [(4, 2, "same", None), (3, 2, "valid", None), (5, 3, "same", 1), (1, 2, "valid", None)],
+)
+def test_same_gradients_as_keras(k, s, pad, op):
+    x = np.random.default_rng(2).normal(size=(3, 7, 6, 8)).astype("float32")
+    ours, theirs = _pair(k, s, pad, op, x.shape, activation="tanh")
 
     def grads(layer):
         def loss(weights, x):
@@ -68,21 +72,26 @@ def test_channels_first_and_dilation_fall_back_to_keras():
     np.testing.assert_allclose(ours(y), theirs(y), atol=1e-5)
 
 
-def test_gemm_path_only_on_the_platforms_named(monkeypatch):
+@pytest.mark.parametrize("name", ["Conv2DTranspose", "Conv2D"])
+def test_fast_form_only_on_the_platforms_named(monkeypatch, name):
     x = np.random.default_rng(6).normal(size=(2, 7, 7, 8)).astype("float32")
-    ours, theirs = _pair(4, 2, "same", None, x.shape)
-    assert gk.layers.Conv2DTranspose.gemm_platforms == ("cpu",)  # accelerators: Keras' own
-    calls = []
-    fast = gk.layers.Conv2DTranspose._gemm_overlap_add
-    monkeypatch.setattr(
-        gk.layers.Conv2DTranspose,
-        "_gemm_overlap_add",
-        lambda self, *a: calls.append(1) or fast(self, *a),
+    layer, keras_layer = getattr(gk.layers, name), getattr(keras.layers, name)
+    ours, theirs = (
+        layer(4, 4, strides=2, padding="same"),
+        keras_layer(4, 4, strides=2, padding="same"),
     )
-    monkeypatch.setattr(gk.layers.Conv2DTranspose, "gemm_platforms", (jax.default_backend(),))
-    ours(x)
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    theirs.set_weights(ours.get_weights())
+    assert layer.fast_platforms == ("cpu",)  # accelerators: Keras' own
+    calls = []
+    form = "_transposed" if name == "Conv2DTranspose" else "_conv"
+    fast = getattr(gk.layers, form)
+    monkeypatch.setattr(gk.layers, form, lambda *a: calls.append(1) or fast(*a))
+    monkeypatch.setattr(layer, "fast_platforms", (jax.default_backend(),))
+    np.testing.assert_allclose(ours(x), theirs(x), atol=1e-5)
     assert calls == [1]
-    monkeypatch.setattr(gk.layers.Conv2DTranspose, "gemm_platforms", ())
+    monkeypatch.setattr(layer, "fast_platforms", ())
     np.testing.assert_array_equal(ours(x), theirs(x))  # Keras' own, bit for bit
     assert calls == [1]
 
@@ -139,8 +148,8 @@ def test_conv_same_output_and_gradients_as_keras(k, s, pad, n):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
-def _convolutions_in_a_loop(layer, x):
-    """The dim_labels of every convolution XLA's CPU compiles for a training loop."""
+def _convolutions_in_a_loop(layer, x, jit=jax.jit):
+    """Every convolution XLA's CPU compiles for a training loop, and whether YNNPACK runs it."""
 
     def loss(weights, x):
         return jnp.sum(layer.stateless_call(weights, [], x)[0] ** 2)
@@ -148,25 +157,71 @@ def _convolutions_in_a_loop(layer, x):
     def steps(weights, x):
         def body(w, _):
             gw, gx = jax.grad(loss, argnums=(0, 1))(w, x)
-            return [a - 1e-3 * g for a, g in zip(w, gw, strict=True)], jnp.sum(gx)
+            return [a - 1e-3 * g for a, g in zip(w, gw, strict=True)], gx
 
         return jax.lax.scan(body, weights, None, length=2)
 
     weights = [jnp.asarray(w) for w in layer.weights]
-    text = jax.jit(steps).lower(weights, x).compile().as_text()
-    return re.findall(r"convolution\(.*?dim_labels=([^,]+)", text)
+    text = jit(steps).lower(weights, x).compile().as_text()
+    # A computation called by a YNNPACK fusion holds the convolutions YNNPACK runs.
+    by_ynn = set(
+        re.findall(r"__ynn_fusion.*?calls=(%[\w.-]+)|calls=(%[\w.-]+).*__ynn_fusion", text)
+    )
+    by_ynn = {a or b for a, b in by_ynn}
+    found = []
+    for block in re.split(r"\n(?=\S)", text):  # one computation per block
+        name = block.split(" ", 1)[0]
+        for conv in re.findall(r"convolution\(.*", block):
+            labels = re.search(r"dim_labels=([^,]+)", conv).group(1)
+            found.append((labels, "lhs_dilate" in conv, name in by_ynn))
+    return found
 
 
-@pytest.mark.skipif(
+CPU_ONLY = pytest.mark.skipif(
     jax.default_backend() != "cpu",
-    reason="reads XLA's CPU program; on accelerators the layer is Keras' own by design",
+    reason="reads XLA's CPU program; on accelerators the layers are Keras' own by design",
 )
-def test_conv_gradients_compile_to_canonical_convolutions_inside_a_loop():
-    x = np.random.default_rng(7).normal(size=(4, 14, 14, 8)).astype("float32")
-    ours, _ = _conv_pair(4, 2, "same", x.shape)
-    labels = _convolutions_in_a_loop(ours, x)
-    assert len(labels) >= 3  # forward, input gradient, kernel gradient
-    assert set(labels) == {"b01f_01io->b01f"}  # the layout of XLA's fast CPU kernels
+
+
+@CPU_ONLY
+@pytest.mark.parametrize("name", ["Conv2D", "Conv2DTranspose"])
+def test_gradients_compile_to_fast_convolutions_inside_a_loop(name):
+    # more than 16 channels: XLA leaves smaller convolutions to Eigen anyway
+    x = np.random.default_rng(7).normal(size=(4, 14, 14, 24)).astype("float32")
+    layer = getattr(gk.layers, name)(20, 4, strides=2, padding="same")
+    layer.build(x.shape)
+    found = _convolutions_in_a_loop(layer, x, gk.layers.jit)
+    assert len(found) >= 3  # forward, input gradient, kernel gradient
+    # all in the layout of XLA's fast CPU (Eigen) kernels, none over zeros between pixels
+    assert {labels for labels, _, _ in found} == {"b01f_01io->b01f"}
+    assert not any(dilated for _, dilated, _ in found)
+    assert not any(ynn for _, _, ynn in found)  # gk.layers.jit: Eigen runs them
+    # XLA's defaults give them to YNNPACK (the reason gk.layers.jit exists)
+    assert any(ynn for _, _, ynn in _convolutions_in_a_loop(layer, x))
+
+
+@pytest.mark.parametrize("name", ["Conv2D", "Conv2DTranspose"])
+def test_second_derivatives_match_keras(name):
+    """A gradient penalty differentiates the input gradient again (WGAN-GP, R1)."""
+    x = np.random.default_rng(10).normal(size=(2, 6, 7, 3)).astype("float32")
+    pair = []
+    for module in (gk.layers, keras.layers):
+        layer = getattr(module, name)(4, 3, strides=2, padding="same")
+        layer.build(x.shape)
+        pair.append(layer)
+    pair[1].set_weights(pair[0].get_weights())
+
+    def penalty_grad(layer):
+        def penalty(weights, x):
+            def out(x):
+                return jnp.sum(jnp.tanh(layer.stateless_call(weights, [], x)[0]))
+
+            return jnp.sum(jax.grad(out)(x) ** 2)
+
+        return jax.jit(jax.grad(penalty))([jnp.asarray(w) for w in layer.weights], x)
+
+    for a, b in zip(penalty_grad(pair[0]), penalty_grad(pair[1]), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
 def test_conv_falls_back_to_keras_where_not_covered():

@@ -23,6 +23,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from gankit.layers import jit
+
 WEIGHTS_FILE = "mnist_classifier.weights.h5"
 FEATURES = 64
 """Width of the penultimate (feature) layer."""
@@ -112,7 +114,7 @@ class MNISTClassifier:
             (features, logits), _ = both.stateless_call(trainable, frozen, x, training=False)
             return features, jax.nn.softmax(logits, axis=-1)
 
-        self._forward = jax.jit(forward)
+        self._forward = jit(forward)
 
     def _run(self, images: Any) -> tuple[np.ndarray, np.ndarray]:
         x = prepare_images(images)
