@@ -25,11 +25,13 @@ what Keras' do.
 >>> import numpy as np, keras
 >>> import gankit as gk
 >>> x = np.random.default_rng(0).normal(size=(2, 7, 7, 8)).astype("float32")
->>> ours = gk.layers.Conv2DTranspose(4, 4, strides=2, padding="same")
->>> theirs = keras.layers.Conv2DTranspose(4, 4, strides=2, padding="same")
->>> y = ours(x); _ = theirs(x); theirs.set_weights(ours.get_weights())
->>> y.shape, bool(np.allclose(y, theirs(x), atol=1e-5))
-((2, 14, 14, 4), True)
+>>> for name in ("Conv2DTranspose", "Conv2D"):
+...     ours = getattr(gk.layers, name)(4, 4, strides=2, padding="same")
+...     theirs = getattr(keras.layers, name)(4, 4, strides=2, padding="same")
+...     y = ours(x); _ = theirs(x); theirs.set_weights(ours.get_weights())
+...     print(name, y.shape, bool(np.allclose(y, theirs(x), atol=1e-5)))
+Conv2DTranspose (2, 14, 14, 4) True
+Conv2D (2, 4, 4, 4) True
 """
 
 from __future__ import annotations
@@ -203,9 +205,14 @@ def _left_offset(kernel: int, stride: int, padding: str, output_padding: int | N
 
 
 def _covered(layer: Any) -> bool:
-    """Channels-last, no dilation or groups, on a platform the layer's fast form is for."""
+    """Channels-last, "same"/"valid", no dilation or groups, on a fast-form platform.
+
+    Anything else (explicit pads included, which Keras itself rejects when called) is
+    left to Keras.
+    """
     return (
         layer.data_format == "channels_last"
+        and isinstance(layer.padding, str)
         and tuple(layer.dilation_rate) == (1, 1)
         and getattr(layer, "groups", 1) == 1
         and jax.default_backend() in layer.fast_platforms
@@ -219,6 +226,7 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     Same arguments, weights (kernel ``(kh, kw, filters, in_channels)``), output and
     gradients as the Keras layer. Channels-last data without dilation, on a platform in
     :attr:`fast_platforms`, take the fast form; anything else is Keras' own computation.
+    (Example: the module's.)
     """
 
     #: JAX platforms that take the fast form (``jax.default_backend()`` names).
@@ -249,29 +257,20 @@ class Conv2D(keras.layers.Conv2D):
     """``keras.layers.Conv2D`` with its gradients written out in XLA's fast CPU forms.
 
     Same arguments, weights, saved format, output and gradients as the Keras layer.
-    Channels-last data without dilation or groups, "same" or "valid" padding, on a
-    platform in :attr:`fast_platforms`, take the written-out gradients; anything else
-    is Keras' own computation.
-
-    >>> import numpy as np, keras
-    >>> import gankit as gk
-    >>> x = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
-    >>> ours = gk.layers.Conv2D(4, 3, strides=2, padding="same")
-    >>> theirs = keras.layers.Conv2D(4, 3, strides=2, padding="same")
-    >>> y = ours(x); _ = theirs(x); theirs.set_weights(ours.get_weights())
-    >>> y.shape, bool(np.allclose(y, theirs(x), atol=1e-5))
-    ((2, 4, 4, 4), True)
+    Channels-last data without dilation or groups, on a platform in
+    :attr:`fast_platforms`, take the written-out gradients; anything else is Keras' own
+    computation. (Example: the module's.)
     """
 
     #: JAX platforms that take the written-out gradients (``jax.default_backend()`` names).
     fast_platforms: tuple[str, ...] = ("cpu",)
 
     def convolution_op(self, inputs: Any, kernel: Any) -> Any:
-        padding = self.padding.lower()
-        if not _covered(self) or padding not in ("same", "valid"):
+        if not _covered(self):
             return super().convolution_op(inputs, kernel)
         strides = tuple(int(s) for s in self.strides)
         # Keras hands "same" / "valid" to XLA; the same rule gives the explicit pads.
-        pads = lax.padtype_to_pads(inputs.shape[1:3], kernel.shape[:2], strides, padding.upper())
+        padding = self.padding.upper()
+        pads = lax.padtype_to_pads(inputs.shape[1:3], kernel.shape[:2], strides, padding)
         pads = tuple((int(lo), int(hi)) for lo, hi in pads)
         return _conv(ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel), strides, pads)
