@@ -100,7 +100,8 @@ def spectral_radius(game: Game, scheme: Any, point: Any, **hyper: Any) -> float:
 
     def update(vector):
         x, y, s = jax.tree.unflatten(treedef, unpack(vector))
-        return pack(jax.tree.leaves(scheme.step(game, x, y, s)))
+        x2, y2, s2, _ = scheme.step(game, x, y, s)
+        return pack(jax.tree.leaves((x2, y2, s2)))
 
     J = np.asarray(jax.jacfwd(update)(pack(leaves)), np.float64)
     return float(np.max(np.abs(np.linalg.eigvals(J))))

@@ -71,7 +71,7 @@ def _run(game: Game, scheme: schemes.Scheme, starts: jax.Array, steps: int, boun
 
         def body(carry, k):
             x, y, state, alive, at = carry
-            x2, y2, state2 = scheme.step(game, x, y, state)
+            x2, y2, state2, _ = scheme.step(game, x, y, state)
             z2 = jnp.concatenate([x2, y2])
             ok = jnp.all(jnp.isfinite(z2)) & (jnp.max(jnp.abs(z2)) <= bound)
             keep = alive & ok

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gankit import _checks, _pytree
-from gankit import reg as _reg
+from gankit import losses as _losses
 
 Array = jax.Array
 
@@ -65,6 +65,24 @@ class Game:
     def grads(self, x: Array, y: Array) -> tuple[Array, Array]:
         """Both players' gradients: the descent field ``g(z)``; gradient flow is ``-g``."""
         return self.grad_x(x, y), self.grad_y(x, y)
+
+    # The scheme protocol (see gankit.schemes): gradients on a key, with auxiliary outputs.
+    # A toy game has no randomness and nothing to report; a network game has both.
+    def field(self, x: Array, y: Array, key: Array | None = None) -> tuple[tuple, dict]:
+        """``(grads(x, y), aux)``: the descent field on the draw ``key`` (unused here)."""
+        return self.grads(x, y), {}
+
+    def field_x(self, x: Array, y: Array, key: Array | None = None) -> tuple[Array, dict]:
+        """``(grad_x(x, y), aux)``."""
+        return self.grad_x(x, y), {}
+
+    def field_y(self, x: Array, y: Array, key: Array | None = None) -> tuple[Array, dict]:
+        """``(grad_y(x, y), aux)``."""
+        return self.grad_y(x, y), {}
+
+    def advance(self, aux: dict) -> Game:
+        """The game after an evaluation that reported ``aux`` (a toy game never changes)."""
+        return self
 
     def split(self, z) -> tuple[Array, Array]:
         """Split a point (or a batch of points) into the players' parameters."""
@@ -117,12 +135,8 @@ class Bilinear(Game):
 _pytree.register(Bilinear, ["A"])
 
 LOSSES = ("gan", "nsgan", "wgan", "hinge")
-
-# Probabilists' Gauss-Hermite rule: E[h(eps)], eps ~ N(0, 1), exact for polynomials of
-# degree < 2 * 32 and accurate for the smooth losses here; keeps instance noise exact
-# and deterministic instead of sampled.
-_HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
-_HERMITE_WEIGHTS = _HERMITE_WEIGHTS / np.sqrt(2 * np.pi)
+"""The losses of Mescheder et al.'s (2018) Dirac-GAN table, the game panel's choices.
+:class:`DiracGAN` takes every name of :data:`gankit.losses.LOSSES` (``lsgan`` too)."""
 
 
 class DiracGAN(Game):
@@ -132,9 +146,10 @@ class DiracGAN(Game):
     (it minimises its loss); the discriminator's ``psi`` is y. The unique equilibrium
     is ``(theta, psi) = (0, 0)``.
 
-    Losses: ``"gan"`` (minimax, saturating generator loss), ``"nsgan"``
-    (non-saturating generator loss), ``"wgan"``, ``"hinge"``. ``reg`` is None or one
-    or more of :mod:`gankit.reg`, evaluated in closed form (instance noise by exact
+    Losses: any of :data:`gankit.losses.LOSSES` (the networks' own table): ``"gan"``
+    (minimax, saturating generator loss), ``"nsgan"`` (non-saturating), ``"wgan"``,
+    ``"hinge"``, ``"lsgan"``. ``reg`` is None or one or more of :mod:`gankit.reg` (each
+    at most once, as for networks), evaluated in closed form (instance noise by exact
     Gauss-Hermite quadrature).
 
     >>> import gankit as gk
@@ -147,65 +162,36 @@ class DiracGAN(Game):
     n_y = 1
 
     def __init__(self, loss: str = "gan", reg=None) -> None:
-        self.loss = _checks.choice("loss", loss, LOSSES)
-        self.reg = _reg.as_tuple(reg)
-        if any(isinstance(r, _reg.LabelSmoothing) for r in self.reg) and loss not in (
-            "gan",
-            "nsgan",
-        ):
-            raise ValueError(
-                f"reg=LabelSmoothing needs loss 'gan' or 'nsgan' (a classifier), got {loss!r}"
-            )
+        self.loss = _losses.check_loss(loss)
+        self.reg = _losses.check_reg(reg, self.loss)
 
     @property
     def equilibrium(self) -> np.ndarray:
         return np.zeros(2, np.float32)
 
     def _noise(self) -> tuple[Array, Array]:
-        sigma = sum((r.sigma for r in self.reg if isinstance(r, _reg.InstanceNoise)), 0.0)
-        if not any(isinstance(r, _reg.InstanceNoise) for r in self.reg):
-            return jnp.zeros(1), jnp.ones(1)
-        return sigma * jnp.asarray(_HERMITE_NODES, jnp.float32), jnp.asarray(
-            _HERMITE_WEIGHTS, jnp.float32
-        )
-
-    def _real_label(self) -> Array | float:
         for r in self.reg:
-            if isinstance(r, _reg.LabelSmoothing):
-                return r.real_label
-        return 1.0
+            nodes = r.dirac_noise()
+            if nodes is not None:
+                return nodes
+        return jnp.zeros(1), jnp.ones(1)
 
+    # The networks' loss table (gankit.losses), in exact expectation over the noise.
     def loss_y(self, x: Array, y: Array) -> Array:
         theta, psi = x[0], y[0]
         eps, w = self._noise()
-        d_real, d_fake = psi * eps, psi * (theta + eps)
-        if self.loss in ("gan", "nsgan"):
-            s = self._real_label()
-            real = s * jax.nn.softplus(-d_real) + (1 - s) * jax.nn.softplus(d_real)
-            fake = jax.nn.softplus(d_fake)
-        elif self.loss == "wgan":
-            real, fake = -d_real, d_fake
-        else:
-            real, fake = jax.nn.relu(1 - d_real), jax.nn.relu(1 + d_fake)
+        real, fake = _losses.discriminator_terms(
+            self.loss, psi * eps, psi * (theta + eps), _losses.real_label(self.reg)
+        )
         loss = jnp.sum(w * real) + jnp.sum(w * fake)
-        for r in self.reg:  # grad_t D(t) = psi everywhere
-            if isinstance(r, _reg.R1 | _reg.R2):
-                loss = loss + 0.5 * r.gamma * psi**2
-            elif isinstance(r, _reg.GradientPenalty):
-                loss = loss + r.gamma * (jnp.abs(psi) - r.target) ** 2
+        for r in self.reg:
+            loss = loss + r.dirac_penalty(psi)
         return loss
 
     def loss_x(self, x: Array, y: Array) -> Array:
         theta, psi = x[0], y[0]
         eps, w = self._noise()
-        d_fake = psi * (theta + eps)
-        if self.loss == "gan":
-            per = -jax.nn.softplus(d_fake)  # log(1 - sigmoid(D)), minimised
-        elif self.loss == "nsgan":
-            per = jax.nn.softplus(-d_fake)  # -log sigmoid(D)
-        else:
-            per = -d_fake
-        return jnp.sum(w * per)
+        return jnp.sum(w * _losses.generator_terms(self.loss, psi * (theta + eps)))
 
     def __repr__(self) -> str:
         reg = "None" if not self.reg else ", ".join(map(repr, self.reg))

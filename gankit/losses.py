@@ -32,6 +32,13 @@ import jax.numpy as jnp
 
 from gankit import _checks
 from gankit import reg as _reg
+from gankit.reg import (  # noqa: F401  (the penalties' math lives with their records)
+    _flat,
+    gradient_penalty,
+    input_gradients,
+    instance_noise,
+    r1_penalty,
+)
 
 Array = jax.Array
 
@@ -47,8 +54,37 @@ def check_loss(loss: str) -> str:
     return _checks.choice("loss", loss, LOSSES)
 
 
-def _flat(logits: Array) -> Array:
-    return jnp.reshape(logits, (logits.shape[0], -1)).mean(axis=1)
+def discriminator_terms(
+    loss: str, real_logits: Array, fake_logits: Array, real_label: float | Array = 1.0
+) -> tuple[Array, Array]:
+    """Per-sample terms of the discriminator's loss on real and on fake samples.
+
+    The one table of discriminator losses: :func:`discriminator_loss` averages these
+    over a batch, :class:`gankit.games.DiracGAN` takes their exact expectation.
+    """
+    check_loss(loss)
+    r, f = _flat(real_logits), _flat(fake_logits)
+    if loss in ("gan", "nsgan"):
+        s = real_label
+        return s * jax.nn.softplus(-r) + (1 - s) * jax.nn.softplus(r), jax.nn.softplus(f)
+    if loss == "wgan":
+        return -r, f
+    if loss == "hinge":
+        return jax.nn.relu(1 - r), jax.nn.relu(1 + f)
+    return 0.5 * (r - real_label) ** 2, 0.5 * f**2  # lsgan
+
+
+def generator_terms(loss: str, fake_logits: Array) -> Array:
+    """Per-sample terms of the generator's loss (the one table, as above)."""
+    check_loss(loss)
+    f = _flat(fake_logits)
+    if loss == "gan":
+        return -jax.nn.softplus(f)  # log(1 - sigma(f)), minimised: saturates when D wins
+    if loss == "nsgan":
+        return jax.nn.softplus(-f)  # -log sigma(f)
+    if loss == "lsgan":
+        return 0.5 * (f - 1) ** 2
+    return -f  # wgan, hinge
 
 
 def discriminator_loss(
@@ -62,18 +98,7 @@ def discriminator_loss(
     >>> float(discriminator_loss("hinge", jnp.ones(3), -jnp.ones(3)))
     0.0
     """
-    check_loss(loss)
-    r, f = _flat(real_logits), _flat(fake_logits)
-    if loss in ("gan", "nsgan"):
-        s = real_label
-        real = s * jax.nn.softplus(-r) + (1 - s) * jax.nn.softplus(r)
-        fake = jax.nn.softplus(f)
-    elif loss == "wgan":
-        real, fake = -r, f
-    elif loss == "hinge":
-        real, fake = jax.nn.relu(1 - r), jax.nn.relu(1 + f)
-    else:  # lsgan
-        real, fake = 0.5 * (r - real_label) ** 2, 0.5 * f**2
+    real, fake = discriminator_terms(loss, real_logits, fake_logits, real_label)
     return jnp.mean(real) + jnp.mean(fake)
 
 
@@ -84,65 +109,7 @@ def generator_loss(loss: str, fake_logits: Array) -> Array:
     >>> round(float(generator_loss("nsgan", jnp.zeros(2))), 4)  # ln 2
     0.6931
     """
-    check_loss(loss)
-    f = _flat(fake_logits)
-    if loss == "gan":
-        per = -jax.nn.softplus(f)  # log(1 - sigma(f)), minimised: saturates when D wins
-    elif loss == "nsgan":
-        per = jax.nn.softplus(-f)  # -log sigma(f)
-    elif loss == "lsgan":
-        per = 0.5 * (f - 1) ** 2
-    else:  # wgan, hinge
-        per = -f
-    return jnp.mean(per)
-
-
-def input_gradients(d: Callable[[Array], Array], x: Array) -> Array:
-    """``grad_x D(x)`` per sample, for a discriminator that treats samples independently."""
-    return jax.grad(lambda v: jnp.sum(_flat(d(v))))(x)
-
-
-def _sq_norms(g: Array) -> Array:
-    return jnp.sum(jnp.reshape(g, (g.shape[0], -1)) ** 2, axis=1)
-
-
-def r1_penalty(d: Callable[[Array], Array], x: Array, gamma: float | Array) -> Array:
-    """``gamma/2 * E ||grad_x D(x)||^2`` (R1 on real ``x``, R2 on fake ``x``).
-
-    >>> import jax.numpy as jnp
-    >>> w = jnp.array([3.0, 4.0])
-    >>> float(r1_penalty(lambda x: x @ w, jnp.ones((5, 2)), 2.0))  # gamma/2 * |w|^2
-    25.0
-    """
-    return 0.5 * gamma * jnp.mean(_sq_norms(input_gradients(d, x)))
-
-
-def gradient_penalty(
-    d: Callable[[Array], Array],
-    real: Array,
-    fake: Array,
-    key: Array,
-    gamma: float | Array = 10.0,
-    target: float | Array = 1.0,
-) -> Array:
-    """WGAN-GP: ``gamma * E (||grad D(x_hat)|| - target)^2`` at random real/fake interpolates.
-
-    >>> import jax, jax.numpy as jnp
-    >>> w = jnp.array([0.6, 0.8])  # |w| = 1: a 1-Lipschitz critic pays nothing
-    >>> float(gradient_penalty(lambda x: x @ w, jnp.ones((4, 2)), jnp.zeros((4, 2)),
-    ...                        jax.random.PRNGKey(0)))
-    0.0
-    """
-    shape = (real.shape[0],) + (1,) * (real.ndim - 1)
-    t = jax.random.uniform(key, shape, real.dtype)
-    x_hat = t * real + (1 - t) * fake
-    norms = jnp.sqrt(_sq_norms(input_gradients(d, x_hat)) + 1e-12)
-    return gamma * jnp.mean((norms - target) ** 2)
-
-
-def instance_noise(x: Array, key: Array, sigma: float | Array) -> Array:
-    """``x`` plus Gaussian noise of std ``sigma`` (Sønderby et al. 2016)."""
-    return x + sigma * jax.random.normal(key, x.shape, x.dtype)
+    return jnp.mean(generator_terms(loss, fake_logits))
 
 
 def check_reg(reg: object, loss: str) -> tuple:
@@ -161,18 +128,16 @@ def check_reg(reg: object, loss: str) -> tuple:
 
 def real_label(regs: tuple) -> float | Array:
     """The real label: ``LabelSmoothing.real_label`` if present, else 1."""
+    label = 1.0
     for r in regs:
-        if isinstance(r, _reg.LabelSmoothing):
-            return r.real_label
-    return 1.0
+        label = label * r.real_label
+    return label
 
 
 def noise_inputs(regs: tuple, real: Array, fake: Array, key: Array) -> tuple[Array, Array]:
     """Real and fake samples as the discriminator sees them (instance noise if asked)."""
     for r in regs:
-        if isinstance(r, _reg.InstanceNoise):
-            k1, k2 = jax.random.split(key)
-            return instance_noise(real, k1, r.sigma), instance_noise(fake, k2, r.sigma)
+        real, fake = r.inputs(real, fake, key)
     return real, fake
 
 
@@ -190,10 +155,5 @@ def penalty(
     """
     total = jnp.zeros((), jnp.float32)
     for r in regs:
-        if isinstance(r, _reg.R1):
-            total = total + r1_penalty(d, real, r.gamma)
-        elif isinstance(r, _reg.R2):
-            total = total + r1_penalty(d, fake, r.gamma)
-        elif isinstance(r, _reg.GradientPenalty):
-            total = total + gradient_penalty(d, real, fake, key, r.gamma, r.target)
+        total = total + r.penalty(d, real, fake, key)
     return total

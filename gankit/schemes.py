@@ -32,7 +32,7 @@ of :func:`gankit.simulate` and nothing recompiles.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import numpy as np
@@ -74,11 +74,82 @@ def check_hyper(name: str, value: Any) -> np.ndarray:
     return arr
 
 
+class SchemeState(NamedTuple):
+    """A scheme's state: each player's optimizer state and the scheme's own memory."""
+
+    x: Any
+    y: Any
+    memory: Any = ()
+
+
+class Calls:
+    """The gradient evaluations of one step, in order.
+
+    Each evaluation gets its own key (``fold_in(key, i)`` for the i-th), so alternating
+    ``d_steps`` and extragradient's look-ahead draw fresh noise; their auxiliary outputs
+    (losses, BatchNorm statistics) are merged, later ones winning, and the game is
+    advanced past each (``game.advance(aux)``) so the next evaluation sees the new
+    statistics. Nothing outside the step is changed: a step stays a pure function.
+    """
+
+    def __init__(self, game: Any, key: Any) -> None:
+        self.game, self.key, self.count, self.aux = game, key, 0, {}
+
+    def _key(self) -> Any:
+        if self.key is None:
+            return None
+        key = jax.random.fold_in(self.key, self.count)
+        self.count += 1
+        return key
+
+    def _keep(self, aux: dict) -> None:
+        self.aux = {**self.aux, **aux}
+        self.game = self.game.advance(aux)
+
+    def field(self, x: Any, y: Any) -> tuple:
+        """Both players' gradients at ``(x, y)`` on one draw."""
+        g, aux = self.game.field(x, y, self._key())
+        self._keep(aux)
+        return g
+
+    def player(self, player: int, x: Any, y: Any) -> Any:
+        """Player 0's (x) or 1's (y) own gradient at ``(x, y)``."""
+        which = self.game.field_x if player == 0 else self.game.field_y
+        g, aux = which(x, y, self._key())
+        self._keep(aux)
+        return g
+
+    def products(self, x: Any, y: Any, jg: bool = True) -> tuple[tuple, tuple | None, tuple]:
+        """``g``, ``J g`` (None unless ``jg``) and ``J^T g`` of the whole field at ``(x, y)``.
+
+        ``J`` is the Jacobian of both players' gradients with respect to both players'
+        parameters, so on networks the generator sees how its weights move the
+        discriminator's gradient through the fakes.
+        """
+        key, game = self._key(), self.game
+        g, pull_back, aux = jax.vjp(lambda a, b: game.field(a, b, key), x, y, has_aux=True)
+        jtg = pull_back(g)
+        jvp = None
+        if jg:
+            _, jvp = jax.jvp(lambda a, b: game.field(a, b, key)[0], (x, y), g)
+        self._keep(aux)
+        return g, jvp, jtg
+
+
 class Scheme:
-    """Base class of update schemes; build them with the functions of this module."""
+    """Base class of update schemes; build them with the functions of this module.
+
+    A scheme is two pure functions over typed state: :meth:`init` gives a
+    :class:`SchemeState`, :meth:`step` maps ``(x, y, state)`` to the next ones (plus the
+    auxiliary outputs of its evaluations). The game they run on gives each player's
+    gradient with ``field``, ``field_x`` and ``field_y`` (each ``(x, y, key) -> (g, aux)``)
+    and ``advance(aux)``; :class:`gankit.games.Game` has them for every toy game.
+    """
 
     kind: ClassVar[str]
     extra: ClassVar[tuple[str, ...]] = ()
+    evaluations: ClassVar[int] = 1
+    """Gradient evaluations of both players per step (the panels show it)."""
 
     hyper: dict
     steppers: tuple
@@ -134,13 +205,14 @@ class Scheme:
             if not _empty(p):
                 s.prepare(p)
 
-    def init(self, game: Any, x: Any, y: Any) -> tuple:
-        """The scheme's state at ``(x, y)``: each optimizer's state, and its own."""
+    def init(self, game: Any, x: Any, y: Any, key: Any = None) -> SchemeState:
+        """The scheme's state at ``(x, y)``: each optimizer's state, and its own memory."""
         sx = () if _empty(x) else self.steppers[0].init(x)
         sy = () if _empty(y) else self.steppers[1].init(y)
-        return sx, sy, self.init_extra(game, x, y)
+        return SchemeState(sx, sy, self.init_memory(Calls(game, key), x, y))
 
-    def init_extra(self, game: Any, x: Any, y: Any) -> Any:
+    def init_memory(self, calls: Calls, x: Any, y: Any) -> Any:
+        """The scheme's own memory at the start (optimistic: the first field)."""
         return ()
 
     def _move(self, player: int, state: Any, grads: Any, params: Any) -> tuple[Any, Any]:
@@ -148,14 +220,49 @@ class Scheme:
             return params, state
         return self.steppers[player].apply(self.player_hyper(player), state, grads, params)
 
-    def _both(self, state: tuple, g: tuple, x: Any, y: Any) -> tuple:
-        x2, sx = self._move(0, state[0], g[0], x)
-        y2, sy = self._move(1, state[1], g[1], y)
+    def _both(self, state: SchemeState, g: tuple, x: Any, y: Any) -> tuple:
+        x2, sx = self._move(0, state.x, g[0], x)
+        y2, sy = self._move(1, state.y, g[1], y)
         return x2, y2, sx, sy
 
-    def step(self, game: Any, x: Any, y: Any, state: tuple) -> tuple[Any, Any, tuple]:
-        """One update of both players; returns ``(x, y, state)``."""
+    def step(
+        self, game: Any, x: Any, y: Any, state: SchemeState, key: Any = None
+    ) -> tuple[Any, Any, SchemeState, dict]:
+        """One update of both players; returns ``(x, y, state, aux)``.
+
+        ``key`` (a JAX key, or None for games without randomness) seeds the step's
+        evaluations; ``aux`` merges what they report (for networks: losses, statistics).
+        """
+        calls = Calls(game, key)
+        x, y, state = self.update(calls, x, y, SchemeState(*state))
+        return x, y, state, calls.aux
+
+    def update(self, calls: Calls, x: Any, y: Any, state: SchemeState) -> tuple:
+        """The scheme's rule: ``(x, y, state)`` after one step, gradients from ``calls``."""
         raise NotImplementedError
+
+    def player_step(
+        self, game: Any, x: Any, y: Any, state: SchemeState, player: int, key: Any = None
+    ) -> tuple[Any, Any, SchemeState, dict]:
+        """One gradient step of one player (0: x, the generator; 1: y, the discriminator).
+
+        The half of an alternating step that moves only that player, through the same
+        optimizer and state (a panel's Step G / Step D).
+        """
+        calls = Calls(game, key)
+        x, y, state = self._player_update(calls, x, y, SchemeState(*state), player)
+        return x, y, state, calls.aux
+
+    def _player_update(
+        self, calls: Calls, x: Any, y: Any, state: SchemeState, player: int
+    ) -> tuple:
+        if player == 0:
+            x, sx = self._move(0, state.x, calls.player(0, x, y), x)
+            return x, y, state._replace(x=sx)
+        if _empty(y):
+            return x, y, state
+        y, sy = self._move(1, state.y, calls.player(1, x, y), y)
+        return x, y, state._replace(y=sy)
 
     def __repr__(self) -> str:
         numbers = ", ".join(f"{k}={v!r}" for k, v in self.hyper.items())
@@ -166,77 +273,75 @@ class Scheme:
 class Simultaneous(Scheme):
     kind = "simultaneous"
 
-    def step(self, game, x, y, state):
-        x2, y2, sx, sy = self._both(state, game.grads(x, y), x, y)
-        return x2, y2, (sx, sy, state[2])
+    def update(self, calls, x, y, state):
+        x2, y2, sx, sy = self._both(state, calls.field(x, y), x, y)
+        return x2, y2, state._replace(x=sx, y=sy)
 
 
 class Alternating(Scheme):
     kind = "alternating"
 
-    def step(self, game, x, y, state):
-        sx, sy, extra = state
+    @property
+    def evaluations(self) -> float:  # each player's own gradient counts as a half
         options = dict(self.options)
-        if not _empty(y):
-            for _ in range(options["d_steps"]):
-                y, sy = self._move(1, sy, game.grad_y(x, y), y)
+        return (options["d_steps"] + options["g_steps"]) / 2
+
+    def update(self, calls, x, y, state):
+        options = dict(self.options)
+        for _ in range(options["d_steps"]):
+            x, y, state = self._player_update(calls, x, y, state, 1)
         for _ in range(options["g_steps"]):
-            x, sx = self._move(0, sx, game.grad_x(x, y), x)
-        return x, y, (sx, sy, extra)
+            x, y, state = self._player_update(calls, x, y, state, 0)
+        return x, y, state
 
 
 class Extragradient(Scheme):
     kind = "extragradient"
+    evaluations = 2
 
-    def step(self, game, x, y, state):
-        xh, yh, _, _ = self._both(state, game.grads(x, y), x, y)
-        x2, y2, sx, sy = self._both(state, game.grads(xh, yh), x, y)
-        return x2, y2, (sx, sy, state[2])
+    def update(self, calls, x, y, state):
+        xh, yh, _, _ = self._both(state, calls.field(x, y), x, y)
+        x2, y2, sx, sy = self._both(state, calls.field(xh, yh), x, y)
+        return x2, y2, state._replace(x=sx, y=sy)
 
 
 class Optimistic(Scheme):
     kind = "optimistic"
 
-    def init_extra(self, game, x, y):
-        return game.grads(x, y)
+    def init_memory(self, calls, x, y):
+        return calls.field(x, y)
 
-    def step(self, game, x, y, state):
-        g = game.grads(x, y)
-        guess = jax.tree.map(lambda now, before: 2 * now - before, g, state[2])
+    def update(self, calls, x, y, state):
+        g = calls.field(x, y)
+        guess = jax.tree.map(lambda now, before: 2 * now - before, g, state.memory)
         x2, y2, sx, sy = self._both(state, guess, x, y)
-        return x2, y2, (sx, sy, g)
-
-
-def _field_products(game: Any, x: Any, y: Any) -> tuple[tuple, tuple, tuple]:
-    """``g``, ``J g`` and ``J^T g`` at ``(x, y)`` for the descent field ``g``."""
-    g, vjp = jax.vjp(game.grads, x, y)
-    (jtg_x, jtg_y) = vjp(g)
-    _, jg = jax.jvp(game.grads, (x, y), g)
-    return g, jg, (jtg_x, jtg_y)
+        return x2, y2, SchemeState(sx, sy, g)
 
 
 class Consensus(Scheme):
     kind = "consensus"
     extra = ("gamma",)
+    evaluations = 2  # the field and one vector-Jacobian product
 
-    def step(self, game, x, y, state):
-        g, _, jtg = _field_products(game, x, y)
+    def update(self, calls, x, y, state):
+        g, _, jtg = calls.products(x, y, jg=False)
         gamma = self.hyper["gamma"]
         g = jax.tree.map(lambda a, b: a + gamma * b, g, jtg)
         x2, y2, sx, sy = self._both(state, g, x, y)
-        return x2, y2, (sx, sy, state[2])
+        return x2, y2, state._replace(x=sx, y=sy)
 
 
 class SGA(Scheme):
     kind = "sga"
     extra = ("lam",)
+    evaluations = 3  # the field, a Jacobian-vector and a vector-Jacobian product
 
-    def step(self, game, x, y, state):
-        g, jg, jtg = _field_products(game, x, y)
+    def update(self, calls, x, y, state):
+        g, jg, jtg = calls.products(x, y)
         lam = self.hyper["lam"]
         g = jax.tree.map(lambda a, jt, j: a + lam * 0.5 * (jt - j), g, jtg, jg)
         x2, y2, sx, sy = self._both(state, g, x, y)
-        return x2, y2, (sx, sy, state[2])
+        return x2, y2, state._replace(x=sx, y=sy)
 
 
 for _cls in (Simultaneous, Alternating, Extragradient, Optimistic, Consensus, SGA):

@@ -199,32 +199,24 @@ class PairOptimizer(keras.optimizers.Optimizer):
 class BatchGame:
     """The GAN game on one batch: x = generator weights, y = discriminator weights.
 
-    Offers ``grad_x``, ``grad_y`` and ``grads`` like :class:`gankit.games.Game`, so every
-    scheme of :mod:`gankit.schemes` drives networks unchanged. Each gradient evaluation
-    folds a fresh counter into the step's key (fresh noise); the last evaluation's
-    losses and updated non-trainable state are kept for the caller (``record``).
+    It speaks the scheme protocol of :mod:`gankit.schemes` (``field``, ``field_x``,
+    ``field_y``, each ``(x, y, key) -> (gradients, aux)``, and ``advance``), so every
+    scheme drives networks unchanged. ``aux`` holds the losses and the networks' updated
+    non-trainable state (BatchNorm statistics); nothing is changed in place. The
+    discriminator's gradient is taken at the generator's fakes *as functions of x*: a
+    scheme that differentiates the field (consensus, SGA) sees how the generator's
+    weights move the discriminator's gradient.
     """
 
-    def __init__(
-        self,
-        gan: GAN,
-        real: Array,
-        key: Array,
-        g_state: list,
-        d_state: list,
-        regs: tuple,
-        record: bool = True,
-    ) -> None:
-        self.gan, self.real, self.key, self.regs, self.record = gan, real, key, regs, record
+    def __init__(self, gan: GAN, real: Array, g_state: list, d_state: list, regs: tuple) -> None:
+        self.gan, self.real, self.regs = gan, real, regs
         self.g_state, self.d_state = g_state, d_state
-        self.calls = 0
-        self.d_loss: Array | None = None
-        self.g_loss: Array | None = None
 
-    def _next_key(self) -> Array:
-        key = jax.random.fold_in(self.key, self.calls)
-        self.calls += 1
-        return key
+    def advance(self, aux: dict) -> BatchGame:
+        new = copy.copy(self)
+        new.g_state = aux.get("g_state", self.g_state)
+        new.d_state = aux.get("d_state", self.d_state)
+        return new
 
     def draw(self, key: Array) -> tuple[Array, Array, Array]:
         """``(z, instance-noise key, penalty key)`` of one evaluation's ``key``."""
@@ -260,56 +252,38 @@ class BatchGame:
         loss = losses.generator_loss(self.gan.loss, logits)
         return loss, loss
 
-    def d_objective(self, y: list, x: list, parts: tuple) -> tuple[Array, tuple]:
-        """The discriminator's loss (with penalties) at ``(x, y)`` on the draw ``parts``."""
-        fake, g_state = self.fake(x, parts[0])
-        loss, (_, d_state) = self.d_loss_on(y, jax.lax.stop_gradient(fake), parts)
-        return loss, (loss, g_state, d_state)
-
-    def g_objective(self, x: list, y: list, parts: tuple) -> tuple[Array, tuple]:
-        """The generator's loss at ``(x, y)`` on the draw ``parts``."""
-        fake, g_state = self.fake(x, parts[0])
-        loss, _ = self.g_loss_on(fake, y, parts)
-        return loss, (loss, g_state)
-
-    def _grad_y(self, x: list, y: list, key: Array) -> list:
+    def field_y(self, x: list, y: list, key: Array) -> tuple[list, dict]:
+        """The discriminator's gradient, with its loss and statistics."""
         parts = self.draw(key)
-        grads, (loss, g_state, d_state) = jax.grad(self.d_objective, has_aux=True)(y, x, parts)
-        if self.record:
-            self.d_loss, self.d_state = loss, d_state
-        return grads
+        fake, _ = self.fake(x, parts[0])
+        grads, (loss, d_state) = jax.grad(self.d_loss_on, has_aux=True)(y, fake, parts)
+        return grads, {"d_loss": loss, "d_state": d_state}
 
-    def _grad_x(self, x: list, y: list, key: Array) -> list:
+    def field_x(self, x: list, y: list, key: Array) -> tuple[list, dict]:
+        """The generator's gradient, with its loss and statistics."""
         parts = self.draw(key)
-        grads, (loss, g_state) = jax.grad(self.g_objective, has_aux=True)(x, y, parts)
-        if self.record:
-            self.g_loss, self.g_state = loss, g_state
-        return grads
 
-    def grad_x(self, x: list, y: list) -> list:
-        return self._grad_x(x, y, self._next_key())
+        def objective(x: list) -> tuple[Array, tuple]:
+            fake, g_state = self.fake(x, parts[0])
+            return self.g_loss_on(fake, y, parts)[0], g_state
 
-    def grad_y(self, x: list, y: list) -> list:
-        return self._grad_y(x, y, self._next_key())
+        (loss, g_state), grads = jax.value_and_grad(objective, has_aux=True)(x)
+        return grads, {"g_loss": loss, "g_state": g_state}
 
-    def grads(self, x: list, y: list) -> tuple[list, list]:
-        """Both players' gradients at one point, on one draw: one generator pass serves both.
+    def field(self, x: list, y: list, key: Array) -> tuple[tuple, dict]:
+        """Both players' gradients on one draw: one generator pass serves both.
 
-        The same as ``grad_x`` and ``grad_y`` on one key, but the generator's forward pass
-        is computed once, explicitly (XLA does not always merge the two copies: with
+        The same as ``field_x`` and ``field_y`` on one key, but the generator's forward
+        pass is computed once, explicitly (XLA does not always merge the two copies: with
         BatchNorm in the generator they differ in form), and back-propagated once.
         """
-        parts = self.draw(self._next_key())  # one key: both players see the same fakes
+        parts = self.draw(key)  # one key: both players see the same fakes
         fake, pull_back, g_state = jax.vjp(lambda x: self.fake(x, parts[0]), x, has_aux=True)
-        grad_y, (d_loss, d_state) = jax.grad(self.d_loss_on, has_aux=True)(
-            y, jax.lax.stop_gradient(fake), parts
-        )
+        grad_y, (d_loss, d_state) = jax.grad(self.d_loss_on, has_aux=True)(y, fake, parts)
         grad_fake, g_loss = jax.grad(self.g_loss_on, has_aux=True)(fake, y, parts)
         (grad_x,) = pull_back(grad_fake)
-        if self.record:
-            self.g_loss, self.g_state = g_loss, g_state
-            self.d_loss, self.d_state = d_loss, d_state
-        return grad_x, grad_y
+        aux = {"d_loss": d_loss, "d_state": d_state, "g_loss": g_loss, "g_state": g_state}
+        return (grad_x, grad_y), aux
 
 
 # ------------------------------------------------------------------------------------
@@ -462,12 +436,6 @@ class GAN(keras.Model):
             None if weight_clip is None else _checks.positive("weight_clip", weight_clip)
         )
 
-        has_state = generator.non_trainable_variables or discriminator.non_trainable_variables
-        if kind in ("consensus", "sga") and has_state:
-            raise ValueError(
-                f"scheme {kind!r} differentiates through the gradients and cannot thread "
-                "non-trainable state (BatchNorm); use a model without it or another scheme"
-            )
         self._build_state()
         self.compile()
         self.built = True
@@ -531,7 +499,9 @@ class GAN(keras.Model):
             if self.ema_decay is not None
             else []
         )
-        extra_shapes = jax.eval_shape(lambda: self.scheme.init_extra(_ShapeGame(), g0, d0))
+        extra_shapes = jax.eval_shape(
+            lambda: self.scheme.init_memory(schemes.Calls(_ShapeGame(), None), g0, d0)
+        )
         self._extra_def = jax.tree.structure(extra_shapes)
         self.extra_state = [
             var(np.zeros(s.shape, s.dtype), str(s.dtype), f"extra_{i}")
@@ -849,48 +819,36 @@ class GAN(keras.Model):
         numbers = self._numbers(state["numbers"])
         scheme = self._scheme_at(state, numbers)
         regs = self._regs_at(numbers)
-        record = self.scheme_name not in ("consensus", "sga")
-        game = BatchGame(self, real, key, state["gn"], state["dn"], regs, record=record)
+        game = BatchGame(self, real, state["gn"], state["dn"], regs)
         x, y = state["g"], state["d"]
         sx, sy = self._split_opt(state)
-        extra = jax.tree.unflatten(self._extra_def, state["extra"])
+        memory = jax.tree.unflatten(self._extra_def, state["extra"])
         if mode == "both":
             if self.extra_state:
-                extra = jax.lax.cond(
+                memory = jax.lax.cond(
                     state["step"] == 0,
-                    lambda: scheme.init_extra(
-                        BatchGame(self, real, key, state["gn"], state["dn"], regs, False), x, y
-                    ),
-                    lambda: extra,
+                    lambda: scheme.init_memory(schemes.Calls(game, key), x, y),
+                    lambda: memory,
                 )
-            x2, y2, (sx2, sy2, extra2) = scheme.step(game, x, y, (sx, sy, extra))
-        elif mode == "d":
-            g = game.grad_y(x, y)
-            y2, sy2 = scheme.steppers[1].apply(scheme.player_hyper(1), sy, g, y)
-            x2, sx2, extra2 = x, sx, extra
+            start = schemes.SchemeState(sx, sy, memory)
+            x2, y2, (sx2, sy2, extra2), aux = scheme.step(game, x, y, start, key)
         else:
-            g = game.grad_x(x, y)
-            x2, sx2 = scheme.steppers[0].apply(scheme.player_hyper(0), sx, g, x)
-            y2, sy2, extra2 = y, sy, extra
+            start = schemes.SchemeState(sx, sy, memory)
+            player = 1 if mode == "d" else 0
+            x2, y2, (sx2, sy2, extra2), aux = scheme.player_step(game, x, y, start, player, key)
         if self.weight_clip is not None:
             c = numbers["weight_clip"]
             y2 = [jnp.clip(w, -c, c) for w in y2]
-        if not record or game.d_loss is None or game.g_loss is None:
-            probe = BatchGame(self, real, key, state["gn"], state["dn"], regs, True)
-            if game.d_loss is None or not record:
-                probe._grad_y(x, y, key)
-            if game.g_loss is None or not record:
-                probe._grad_x(x, y, key)
-            d_loss = probe.d_loss if (game.d_loss is None or not record) else game.d_loss
-            g_loss = probe.g_loss if (game.g_loss is None or not record) else game.g_loss
-        else:
-            d_loss, g_loss = game.d_loss, game.g_loss
+        # A half step reports the other player's loss at the point it started from.
+        d_loss = aux["d_loss"] if "d_loss" in aux else game.field_y(x, y, key)[1]["d_loss"]
+        g_loss = aux["g_loss"] if "g_loss" in aux else game.field_x(x, y, key)[1]["g_loss"]
+        after = game.advance(aux)
         go, do = self._join_opt(state, sx2, sy2)
         new = dict(state)
         new.update(g=list(x2), d=list(y2), go=go, do=do, rng=rng, step=state["step"] + 1)
         new["extra"] = jax.tree.leaves(extra2)
-        new["gn"] = list(game.g_state)
-        new["dn"] = list(game.d_state)
+        new["gn"] = list(after.g_state)
+        new["dn"] = list(after.d_state)
         if self.ema_weights:
             decay = numbers["ema"]
             new["ema"] = [
@@ -1348,14 +1306,11 @@ def _fresh_weights(model: keras.Model, seed: int) -> tuple[list, list]:
 class _ShapeGame:
     """Stands in for a game when only the shapes of a scheme's memory are wanted."""
 
-    def grads(self, x, y):
-        return x, y
+    def field(self, x, y, key):
+        return (x, y), {}
 
-    def grad_x(self, x, y):
-        return x
-
-    def grad_y(self, x, y):
-        return y
+    def advance(self, aux):
+        return self
 
 
 def _check_number(name: str, value: Any) -> float:

@@ -131,7 +131,7 @@ def _step_jacobian(game: games.Game, scheme: schemes.Scheme, point: jax.Array) -
         for i, leaf in zip(moving, unravel(vector), strict=True):
             current[i] = leaf
         x, y, state = jax.tree.unflatten(treedef, current)
-        out = jax.tree.leaves(scheme.step(game, x, y, state))
+        out = jax.tree.leaves(scheme.step(game, x, y, state)[:3])
         return ravel_pytree([out[i] for i in moving])[0]
 
     return jax.jacfwd(update)(flat)
