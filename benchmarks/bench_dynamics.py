@@ -32,14 +32,14 @@ def main() -> None:
     ]
     for s in schemes:  # first call compiles
         gk.simulate(game, s, steps=500)
-    before = gk.dynamics.compile_count()
+    before = gk.compile_count("simulate")
     times = []
     for lr in np.linspace(0.02, 0.4, 101):
         t0 = time.perf_counter()
         for s in schemes:
             gk.simulate(game, s, steps=500, learning_rate=float(lr))
         times.append(time.perf_counter() - t0)
-    compiles = gk.dynamics.compile_count() - before
+    compiles = gk.compile_count("simulate") - before
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     print(
         f"six schemes x 500 steps, new learning rate: median {statistics.median(times) * 1e3:.2f} ms"

@@ -21,7 +21,7 @@ import numpy as np
 
 import gankit as gk
 
-SIX = gk.widgets.stability.SCHEME_NAMES[:6]  # the panel's own list: all but SGA
+SIX = gk.schemes.PRESETS[:6]  # the panel's own list: all but SGA
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     # One warm-up change per slider, then count compiles from here on.
     for slider, lo, hi in sliders.values():
         slider.value = round(float(rng.uniform(lo, hi)), 2)
-    sims, radii = gk.dynamics.compile_count(), gk.widgets.stability.compile_count()
+    sims, radii = gk.compile_count("simulate"), gk.compile_count("radii")
 
     times = {name: [] for name in sliders}
     names = list(sliders)
@@ -63,8 +63,8 @@ def main() -> None:
         panel.start = (x, y)
         click.append(time.perf_counter() - t0)
 
-    recompiles = (gk.dynamics.compile_count() - sims) + (
-        gk.widgets.stability.compile_count() - radii
+    recompiles = (gk.compile_count("simulate") - sims) + (
+        gk.compile_count("radii") - radii
     )
     all_ms = 1000 * np.array([t for ts in times.values() for t in ts])
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, jax on CPU")

@@ -18,13 +18,13 @@ def main(moves: int = 40, max_steps: int = 500) -> None:
     race = gk.widgets.OptimizerRace("rosenbrock", max_steps=max_steps)
     slider = race.controls["lr.Adam"]
     values = np.geomspace(0.01, 0.2, moves)
-    before = gk.dynamics.compile_count()
+    before = gk.compile_count("simulate")
     times = []
     for value in values:
         t0 = time.perf_counter()
         slider.value = float(value)  # observers run synchronously: simulate + redraw
         times.append(time.perf_counter() - t0)
-    recompiles = gk.dynamics.compile_count() - before
+    recompiles = gk.compile_count("simulate") - before
     ms = sorted(1000 * t for t in times)
     print(
         f"OptimizerRace, {len(race.names)} optimizers x {max_steps} steps: "

@@ -54,7 +54,18 @@ __version__ = "0.1.0"
 
 # isort: split
 # -- core --
-from gankit import analysis, dynamics, games, optimizers, reg, schemes, surfaces  # noqa: E402
+from gankit import (  # noqa: E402  # noqa: E402
+    analysis,
+    catalogue,
+    compiles,
+    dynamics,
+    games,
+    optimizers,
+    reg,
+    schemes,
+    surfaces,
+)
+from gankit.compiles import count as compile_count  # noqa: E402
 from gankit.dynamics import simulate  # noqa: E402
 
 # isort: split
@@ -79,6 +90,9 @@ from gankit.widgets.toy2d import Toy2DLab  # noqa: E402
 __all__ = [
     "analysis",
     "backend_name",
+    "catalogue",
+    "compile_count",
+    "compiles",
     "distribute",
     "data",
     "dynamics",

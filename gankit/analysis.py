@@ -14,13 +14,15 @@ is a map ``z_{k+1} = F(z_k)``; it converges locally when the spectral radius of
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.flatten_util import ravel_pytree
 
-from gankit import schemes
+from gankit import _checks, compiles, schemes
 from gankit.games import Game
 
 
@@ -105,3 +107,217 @@ def spectral_radius(game: Game, scheme: Any, point: Any, **hyper: Any) -> float:
 
     J = np.asarray(jax.jacfwd(update)(pack(leaves)), np.float64)
     return float(np.max(np.abs(np.linalg.eigvals(J))))
+
+
+# -- batched linearisation, measured growth and verdicts (what the panels show) ---------
+
+
+def _equilibrium(game: Game, point: Any) -> np.ndarray:
+    if point is None:
+        if not isinstance(game, Game):
+            raise ValueError(f"game must be a gankit game or surface, got {game!r}")
+        if game.equilibrium is None:
+            raise ValueError(f"point must be given: {game!r} has no known equilibrium")
+        point = game.equilibrium
+    return _point(game, point)
+
+
+def _step_jacobian(game: Game, scheme: schemes.Scheme, point: jax.Array) -> jax.Array:
+    """Jacobian of one ``scheme.step`` over the point and the scheme's float state."""
+    x, y = game.split(point)
+    leaves, treedef = jax.tree.flatten((x, y, scheme.init(game, x, y)))
+    moving = [i for i, leaf in enumerate(leaves) if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    flat, unravel = ravel_pytree([leaves[i] for i in moving])
+
+    def update(vector: jax.Array) -> jax.Array:
+        current = list(leaves)
+        for i, leaf in zip(moving, unravel(vector), strict=True):
+            current[i] = leaf
+        x, y, state = jax.tree.unflatten(treedef, current)
+        out = jax.tree.leaves(scheme.step(game, x, y, state)[:3])
+        return ravel_pytree([out[i] for i in moving])[0]
+
+    return jax.jacfwd(update)(flat)
+
+
+@jax.jit
+def _jacobians(game: Game, batched: schemes.Scheme, point: jax.Array) -> jax.Array:
+    compiles.traced("radii")
+    return jax.vmap(_step_jacobian, in_axes=(None, 0, None))(game, batched, point)
+
+
+def spectral_radii(game: Game, scheme: Any, point: Any = None, **numbers: Any) -> np.ndarray:
+    """Spectral radius of one update of ``scheme`` at ``point``, over arrays of numbers.
+
+    The batched form of :func:`spectral_radius`: the keyword numbers (``learning_rate``,
+    ``momentum``, ``gamma``, ...) broadcast together and every combination is linearised
+    in one jitted, vmapped call; only the eigenvalues of the small Jacobians are taken on
+    the host. ``point`` defaults to the game's equilibrium. Changing the numbers (not
+    their shape) never recompiles.
+
+    >>> import numpy as np
+    >>> import gankit as gk
+    >>> r = gk.analysis.spectral_radii(gk.games.Bilinear(), gk.schemes.simultaneous(0.1),
+    ...                                learning_rate=np.array([0.1, 0.5]))
+    >>> np.round(r, 4).tolist() == np.round(np.sqrt(1 + np.array([0.1, 0.5]) ** 2), 4).tolist()
+    True
+    """
+    z = _equilibrium(game, point)
+    scheme = schemes.as_scheme(scheme)
+    unknown = set(numbers) - set(scheme.hyper)
+    if unknown:
+        raise ValueError(
+            f"unknown number(s) {sorted(unknown)} for {scheme!r}; allowed: {sorted(scheme.hyper)}"
+        )
+    checked = {k: schemes.check_hyper(k, v) for k, v in numbers.items()}
+    checked = {k: checked.get(k, np.float32(v)) for k, v in scheme.hyper.items()}
+    try:
+        batch = np.broadcast_shapes(*(v.shape for v in checked.values()))
+    except ValueError:
+        shapes = {k: v.shape for k, v in checked.items()}
+        raise ValueError(f"the numbers do not broadcast together: {shapes}") from None
+    size = math.prod(batch)
+    flat = {k: np.broadcast_to(v, batch).reshape(size) for k, v in checked.items()}
+    scheme.prepare(z[: game.n_x], z[game.n_x :])  # numpy slices: no eager JAX dispatch
+    batched = scheme.with_numbers(flat)
+    jac = np.asarray(_jacobians(game, batched, jnp.asarray(z)), np.float64)
+    radius = np.abs(np.linalg.eigvals(jac)).max(axis=-1)
+    return radius.reshape(batch)
+
+
+def measured_growth(
+    game: Game, scheme: Any, steps: int, start: Any = (1.0, 0.5), **numbers: Any
+) -> np.ndarray:
+    """Per-step growth of the distance to the equilibrium, measured by simulation.
+
+    ``(d_k / d_0) ** (1 / k)`` at the last step ``k`` (or the last step before a run
+    diverged): below 1 a run closes in on the equilibrium, above 1 it moves away. It
+    matches the spectral radius for linear games and shows what the linearisation
+    misses on the others. One :func:`gankit.simulate` call over the whole batch.
+
+    >>> import gankit as gk
+    >>> g = gk.analysis.measured_growth(gk.games.Bilinear(), gk.schemes.simultaneous(0.5),
+    ...                                 steps=100)
+    >>> round(float(g), 4) == round(1.25 ** 0.5, 4)
+    True
+    """
+    from gankit import dynamics  # dynamics imports nothing from here; keep it one-way
+
+    eq = _equilibrium(game, None)
+    traj = dynamics.simulate(game, scheme, steps=steps, start=start, **numbers)
+    dist = np.linalg.norm(np.asarray(traj, np.float64) - eq, axis=-1)
+    last = np.where(traj.diverged_at >= 0, traj.diverged_at - 1, steps)
+    last = np.maximum(last, 1)
+    d_last = np.take_along_axis(dist, last[..., None], axis=-1)[..., 0]
+    d0 = np.maximum(dist[..., 0], 1e-30)
+    return (np.maximum(d_last, 1e-30) / d0) ** (1.0 / last)
+
+
+def verdict(
+    traj: Any,
+    steps: int,
+    diverged_at: int = -1,
+    equilibrium: Any = None,
+    *,
+    cut_at: int = -1,
+    left_view: bool = False,
+) -> str:
+    """Converges, cycles or diverges (and at which step), judged on the first ``steps``.
+
+    A run diverges when it blew up (``diverged_at``) or was cut where it left what is
+    drawn (``cut_at``; ``left_view`` says whether it left the view or blew up there);
+    otherwise the envelope of its distance to the equilibrium (of its step length, when
+    none is known) over the last quarter is compared with the second quarter: shrinking
+    is "converges", growing is "diverges (slowly)", neither is "cycles".
+
+    >>> import gankit as gk
+    >>> traj = gk.simulate(gk.games.Bilinear(), gk.schemes.extragradient(0.3), steps=200)
+    >>> gk.analysis.verdict(traj, 200, int(traj.diverged_at), (0, 0))
+    'converges'
+    """
+    if 0 <= cut_at <= steps:  # what is drawn: where the path was cut
+        how = "left the view" if left_view else "blew up"
+        return f"diverges ({how} at step {cut_at})"
+    if 0 <= diverged_at <= steps:
+        return f"diverges (blew up at step {diverged_at})"
+    rows = np.asarray(traj[: steps + 1], np.float64)
+    if equilibrium is not None:
+        size = np.linalg.norm(rows - np.asarray(equilibrium, np.float64), axis=1)
+    else:
+        size = np.linalg.norm(np.diff(rows, axis=0), axis=1)
+    n = len(size)
+    if n < 8:
+        return "too few steps"
+    early = size[n // 4 : n // 2].max()
+    late = size[3 * n // 4 :].max()
+    if late < 1e-6 or late < 1e-4 * max(size[0], 1e-12):
+        return "converges"
+    rate = (late / max(early, 1e-30)) ** (1.0 / (n // 2))
+    if rate < 1 - 2e-4:
+        return "converges"
+    if rate > 1 + 2e-4:
+        return "diverges (slowly)"
+    return "cycles"
+
+
+# -- fields over the plane (heatmaps, arrows) -------------------------------------------
+
+
+@jax.jit
+def _flow_at(game: Game, points: jax.Array) -> jax.Array:
+    return jax.vmap(lambda z: -jnp.concatenate(game.grads(*game.split(z))))(points)
+
+
+@jax.jit
+def _value_at(game: Game, points: jax.Array) -> jax.Array:
+    return jax.vmap(lambda z: game.value(*game.split(z)))(points)
+
+
+def _points(game: Game, points: Any) -> jax.Array:
+    arr = np.asarray(points, np.float32)
+    if arr.ndim != 2 or arr.shape[1] != game.dim:
+        raise ValueError(f"points must have shape (n, {game.dim}) for {game!r}, got {arr.shape}")
+    return jnp.asarray(arr)
+
+
+def flow(game: Game, points: Any) -> np.ndarray:
+    """The gradient flow ``-g(z)`` at each row of ``points`` ``(n, dim)`` (arrows).
+
+    >>> import gankit as gk
+    >>> gk.analysis.flow(gk.games.Bilinear(), [[1.0, 0.5]]).tolist()
+    [[-0.5, 1.0]]
+    """
+    return np.asarray(_flow_at(game, _points(game, points)), np.float64)
+
+
+def values(game: Game, points: Any) -> np.ndarray:
+    """``game.value`` at each row of ``points`` ``(n, dim)``.
+
+    >>> import gankit as gk
+    >>> gk.analysis.values(gk.games.Bilinear(), [[2.0, 3.0]]).tolist()
+    [6.0]
+    """
+    return np.asarray(_value_at(game, _points(game, points)), np.float64)
+
+
+def value_grid(game: Any, bounds: Any, n: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``game.value`` on an ``n x n`` grid over ``bounds = (x_min, x_max, y_min, y_max)``.
+
+    Works for any game whose point has two numbers (a surface, or a two-player game
+    with one parameter each). Returns ``(xs, ys, values)`` with ``values[i, j]`` at
+    ``(xs[j], ys[i])`` (rows are y), as a heatmap wants.
+
+    >>> import gankit as gk
+    >>> xs, ys, v = gk.analysis.value_grid(gk.games.Bilinear(), (-1, 1, -1, 1), n=3)
+    >>> (v + 0.0).tolist()
+    [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]]
+    """
+    n = _checks.count("n", n, minimum=2)
+    if getattr(game, "dim", None) != 2:
+        raise ValueError(f"game must have a 2-number point (dim == 2), got {game!r}")
+    x_min, x_max, y_min, y_max = (float(b) for b in bounds)
+    xs = np.linspace(x_min, x_max, n)
+    ys = np.linspace(y_min, y_max, n)
+    gx, gy = np.meshgrid(xs, ys)
+    vals = values(game, np.stack([gx.ravel(), gy.ravel()], axis=1))
+    return xs, ys, vals.reshape(n, n)

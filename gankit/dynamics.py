@@ -15,26 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gankit import _checks, schemes
+from gankit import _checks, compiles, schemes
 from gankit.games import Game
-
-_TRACES = 0
-
-
-def compile_count() -> int:
-    """How many times the simulation kernel has been traced (each trace compiles).
-
-    Dragging a slider that changes a number must leave this unchanged.
-
-    >>> import gankit as gk
-    >>> game, scheme = gk.games.Bilinear(), gk.schemes.optimistic(0.1)
-    >>> _ = gk.simulate(game, scheme, steps=50)
-    >>> before = gk.dynamics.compile_count()
-    >>> _ = gk.simulate(game, scheme, steps=50, learning_rate=0.2)
-    >>> gk.dynamics.compile_count() - before
-    0
-    """
-    return _TRACES
 
 
 class Trajectory(np.ndarray):
@@ -62,8 +44,7 @@ class Trajectory(np.ndarray):
 
 
 def _run(game: Game, scheme: schemes.Scheme, starts: jax.Array, steps: int, bound: float):
-    global _TRACES
-    _TRACES += 1
+    compiles.traced("simulate")
 
     def one(scheme: schemes.Scheme, start: jax.Array):
         x, y = game.split(start)
@@ -146,14 +127,7 @@ def simulate(
     starts = np.broadcast_to(start, batch + (game.dim,)).reshape(size, game.dim)
     flat = {k: np.broadcast_to(v, batch).reshape(size) for k, v in numbers.items()}
     scheme.prepare(starts[0, : game.n_x], starts[0, game.n_x :])  # shapes only: numpy is enough
-    batched = _with_numbers(scheme, flat)
+    batched = scheme.with_numbers(flat)
     rows, at = _run_jit(game, batched, starts, steps=steps, bound=bound)
     rows = np.asarray(rows).reshape(batch + (steps + 1, game.dim))
     return Trajectory(rows, np.asarray(at).reshape(batch))
-
-
-def _with_numbers(scheme: schemes.Scheme, numbers: dict) -> schemes.Scheme:
-    """``scheme`` with its numbers replaced by (unchecked) arrays, for vmapping."""
-    leaves = [numbers[k] for k in sorted(scheme.hyper)]
-    treedef = jax.tree.structure(scheme)
-    return jax.tree.unflatten(treedef, leaves)

@@ -38,6 +38,7 @@ import jax
 import numpy as np
 
 from gankit import _checks, _pytree
+from gankit.optimizers import HeavyBall
 from gankit.steppers import stepper
 
 SCHEMES = ("simultaneous", "alternating", "extragradient", "optimistic", "consensus", "sga")
@@ -190,6 +191,11 @@ class Scheme:
         new = copy.copy(self)
         new.hyper = dict(self.hyper) | {k: float(check_hyper(k, v)) for k, v in hyper.items()}
         return new
+
+    def with_numbers(self, numbers: dict) -> Scheme:
+        """This scheme with its numbers replaced by (unchecked) arrays, for ``vmap``."""
+        leaves = [numbers[k] for k in sorted(self.hyper)]
+        return jax.tree.unflatten(jax.tree.structure(self), leaves)
 
     def player_hyper(self, player: int) -> dict:
         """The numbers of player 0 (x, minimiser) or 1 (y, maximiser)'s optimizer."""
@@ -440,3 +446,56 @@ def as_scheme(scheme_or_opt: Any) -> Scheme:
     if isinstance(scheme_or_opt, Scheme):
         return scheme_or_opt
     return simultaneous(scheme_or_opt)
+
+
+PRESETS = (
+    "simultaneous",
+    "alternating",
+    "extragradient",
+    "optimistic",
+    "negative_momentum",
+    "consensus",
+    "sga",
+)
+"""The named schemes of the game panels (:func:`preset`), in drawing order."""
+
+
+def preset(
+    name: str,
+    learning_rate: float = 0.1,
+    *,
+    momentum: float | None = None,
+    gamma: float = 1.0,
+    lam: float = 1.0,
+) -> Scheme:
+    """The scheme called ``name``, with heavy-ball momentum when ``momentum`` is given.
+
+    ``"negative_momentum"`` is alternating steps of :class:`gankit.optimizers.HeavyBall`
+    (momentum -0.5 unless given; Gidel et al. 2019). Every other name is the scheme of
+    this module, on plain steps, or on heavy-ball steps when ``momentum`` is a number.
+
+    >>> import gankit as gk
+    >>> sorted(gk.schemes.preset("negative_momentum", 0.3).hyper)
+    ['learning_rate', 'momentum']
+    >>> gk.schemes.preset("consensus", 0.1, gamma=0.5).hyper
+    {'learning_rate': 0.1, 'gamma': 0.5}
+    """
+    name = _checks.choice("scheme", name, PRESETS)
+    learning_rate = _checks.positive("learning_rate", learning_rate)
+    if name == "negative_momentum":
+        name, momentum = "alternating", -0.5 if momentum is None else momentum
+    opt: Any = learning_rate
+    if momentum is not None:
+        opt = HeavyBall(learning_rate, float(check_hyper("momentum", momentum)))
+    options = {"consensus": {"gamma": gamma}, "sga": {"lam": lam}}.get(name, {})
+    return make(name, opt, **options)
+
+
+def numbers_for(scheme: Scheme, **numbers: Any) -> dict[str, Any]:
+    """The subset of ``numbers`` that ``scheme`` has (a panel's sliders, per scheme).
+
+    >>> import gankit as gk
+    >>> gk.schemes.numbers_for(gk.schemes.preset("sga"), learning_rate=0.2, lam=2.0, gamma=1.0)
+    {'learning_rate': 0.2, 'lam': 2.0}
+    """
+    return {k: v for k, v in numbers.items() if k in scheme.hyper}

@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import keras
 import numpy as np
 
-from gankit import _checks, losses, schemes
+from gankit import _checks, compiles, losses, schemes
 from gankit import reg as _reg
 from gankit.layers import jit
 from gankit.models import NOISES, sample_noise
@@ -55,17 +55,6 @@ Array = jax.Array
 
 GAN_SCHEMES = schemes.SCHEMES
 """Scheme names :class:`GAN` accepts (all of the core's)."""
-
-_TRACES = {"count": 0}
-
-
-def compile_count() -> int:
-    """How many times a GAN training program has been traced (each trace compiles).
-
-    Changing a learning rate or a penalty weight between calls must leave it unchanged.
-    """
-    return _TRACES["count"]
-
 
 # Compiled programs shared by identically built GANs. A program's trace reads only the
 # structure of the GAN that built it (layers, loss, scheme, which numbers exist), never a
@@ -873,7 +862,7 @@ class GAN(keras.Model):
 
         ``guard`` as in :meth:`_step_fn`.
         """
-        _TRACES["count"] += 1
+        compiles.traced("train")
         trainable, non_trainable, optimizer_vars, metrics_vars = state
         real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         lists = {"t": trainable, "n": non_trainable, "o": optimizer_vars}
@@ -972,7 +961,7 @@ class GAN(keras.Model):
         mode: str,
         guard: bool = True,
     ) -> tuple[dict, Array]:
-        _TRACES["count"] += 1
+        compiles.traced("train")
 
         def body(state, _):
             rng, pick = jax.random.split(state["rng"])

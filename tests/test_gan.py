@@ -95,9 +95,9 @@ def test_fit_matches_train_steps_update_rule():
 def test_identically_built_gans_share_compiled_programs():
     a, b = make(seed=1), make(seed=2)
     train(a)
-    before = gk.train.compile_count()
+    before = gk.compile_count("train")
     train(b)  # other weights, same structure: no new trace
-    assert gk.train.compile_count() == before
+    assert gk.compile_count("train") == before
     assert a._compiled("sample") is b._compiled("sample")
     assert make(units=9)._compiled("sample") is not a._compiled("sample")
     assert make(loss="hinge")._compiled("sample") is not a._compiled("sample")
@@ -143,13 +143,13 @@ def test_changing_numbers_applies_at_once_and_never_recompiles():
     kw = {"reg": ALL_REGS + [gk.reg.LabelSmoothing(0.9)]}
     gan = make(**kw)
     train(gan)
-    before = gk.train.compile_count()
+    before = gk.compile_count("train")
     state = gan.get_state()
     gan.set_hyper(**{"d.learning_rate": 0.05, "R1.gamma": 10.0, "g.beta_1": 0.9})
     assert gan.hyper["d.learning_rate"] == pytest.approx(0.05)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.05)
     train(gan)
-    assert gk.train.compile_count() == before
+    assert gk.compile_count("train") == before
     other = make(**kw)
     other.set_state(state)
     train(other)  # same start, old numbers
@@ -318,12 +318,12 @@ def test_non_finite_step_halts_at_last_finite_state():
 def test_many_runs_with_vmap_seeds_and_learning_rates():
     gan = make()
     runs = gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3, 4e-3]})
-    before = gk.train.compile_count()
+    before = gk.compile_count("train")
     losses = runs.train(X, steps=STEPS, batch_size=BATCH)
-    first = gk.train.compile_count()
+    first = gk.compile_count("train")
     runs.train(X, steps=STEPS, batch_size=BATCH)
     # one trace at most (none if an identical GAN compiled it already), none on the 2nd call
-    assert first - before <= 1 and gk.train.compile_count() == first
+    assert first - before <= 1 and gk.compile_count("train") == first
     assert losses.shape == (3, STEPS, 2) and np.all(np.isfinite(losses))
     samples = runs.sample(20, seed=0)
     assert samples.shape == (3, 20, 2)
@@ -339,10 +339,10 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     with pytest.raises(ValueError, match="one per run"):
         gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3]})
     # numbers change mid-training without a compile, as set_hyper does for one run
-    compiled = gk.train.compile_count()
+    compiled = gk.compile_count("train")
     runs.set_numbers(**{"g.learning_rate": [1e-3, 3e-4, 1e-3], "d.learning_rate": 5e-4})
     runs.train(X, steps=STEPS, batch_size=BATCH)
-    assert gk.train.compile_count() == compiled
+    assert gk.compile_count("train") == compiled
     single.set_hyper(**{"g.learning_rate": 3e-4, "d.learning_rate": 5e-4})
     train(single)
     np.testing.assert_allclose(

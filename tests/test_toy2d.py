@@ -118,7 +118,7 @@ def test_drawn_points_become_the_data(lab):
 
 def test_non_finite_run_stops_and_says_so():
     lab = gk.Toy2DLab(
-        units=8, steps_per_frame=5, batch_size=32, g_optimizer="sgd", d_optimizer="sgd"
+        units=8, steps_per_frame=5, batch_size=32, g_optimizer="SGD", d_optimizer="SGD"
     )
     lab.controls["d_lr"].value = 1.0
     lab.gan.set_hyper(**{"d.learning_rate": 1e36, "g.learning_rate": 1e36})

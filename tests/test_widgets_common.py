@@ -109,12 +109,12 @@ def test_clip_rejects_bad_shapes():
 
 def test_value_grid_matches_the_surface():
     surface = gk.surfaces.Rosenbrock()
-    xs, ys, values = _common.value_grid(surface, (-2, 2, -1, 3), n=9)
+    xs, ys, values = gk.analysis.value_grid(surface, (-2, 2, -1, 3), n=9)
     assert values.shape == (9, 9)
     i, j = 4, 7
     assert values[i, j] == pytest.approx(float(surface(xs[j], ys[i])), rel=1e-5)
     with pytest.raises(ValueError, match="game"):
-        _common.value_grid(gk.games.Bilinear([[1.0, 0.0], [0.0, 1.0]]), (-1, 1, -1, 1))
+        gk.analysis.value_grid(gk.games.Bilinear([[1.0, 0.0], [0.0, 1.0]]), (-1, 1, -1, 1))
 
 
 def test_html_table_escapes():

@@ -8,20 +8,15 @@ import numpy as np
 import pytest
 
 import gankit as gk
-from gankit.widgets import stability
-from gankit.widgets.game import GameTrajectories, make_game
-from gankit.widgets.stability import (
-    SCHEME_NAMES,
-    StabilityMap,
-    build_scheme,
-    measured_growth,
-    spectral_radii,
-)
-from gankit.widgets.surface import MinimaxSurface
+from gankit.analysis import measured_growth, spectral_radii
+from gankit.schemes import PRESETS as SCHEME_NAMES
+from gankit.schemes import preset as build_scheme
+from gankit.widgets import GameTrajectories, MinimaxSurface, StabilityMap
+from gankit.widgets.game import make_game
 
 
 def compiles() -> int:
-    return gk.dynamics.compile_count() + stability.compile_count()
+    return gk.compile_count("simulate") + gk.compile_count("radii")
 
 
 def click(mark, x: float, y: float) -> None:
@@ -72,13 +67,13 @@ def test_spectral_radii_closed_forms_on_bilinear():
 def test_spectral_radii_grid_is_one_call_and_does_not_recompile():
     game, scheme = gk.games.Bilinear(), build_scheme("simultaneous", momentum=0.0)
     lrs, ms = np.linspace(0.1, 0.9, 6)[None, :], np.linspace(-0.5, 0.5, 5)[:, None]
-    before = stability.compile_count()
+    before = gk.compile_count("radii")
     grid = spectral_radii(game, scheme, learning_rate=lrs, momentum=ms)
     assert grid.shape == (5, 6)
-    assert stability.compile_count() - before <= 1
-    traced = stability.compile_count()
+    assert gk.compile_count("radii") - before <= 1
+    traced = gk.compile_count("radii")
     spectral_radii(game, scheme, learning_rate=lrs * 0.5, momentum=ms * 0.9)
-    assert stability.compile_count() == traced
+    assert gk.compile_count("radii") == traced
     np.testing.assert_allclose(grid[2], np.sqrt(1 + lrs[0] ** 2), rtol=1e-5)  # momentum 0
 
 

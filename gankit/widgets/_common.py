@@ -15,7 +15,6 @@ holds only its own layout and its own callback.
   autoscale, so a diverged run can not blow an axis up to 1e30.
 * :func:`clip_path`: a trajectory cut where it diverged or left the view, with the exit
   point on the border and the step where it was cut, for drawing and labelling.
-* :func:`value_grid`: a 2-D game's value on a grid, for heatmaps.
 * :func:`curve_figure` / :func:`set_curves`: training curves (losses, metrics) over steps,
   on scales pinned to the finite data, so a NaN never breaks the browser's SVG path.
 * :func:`html_table`: the readout tables.
@@ -38,11 +37,7 @@ from typing import Any, NamedTuple
 
 import bqplot
 import ipywidgets
-import jax
-import jax.numpy as jnp
 import numpy as np
-
-from gankit import _checks
 
 #: Colour-blind-safe qualitative palette (Okabe & Ito), in the order runs are listed.
 PALETTE: tuple[str, ...] = (
@@ -351,31 +346,6 @@ def clip_path(points: Any, view: Any, diverged_at: int = -1) -> Clipped:
 
 
 # -- grids and tables ---------------------------------------------------------------
-
-
-def value_grid(game: Any, view: Any, n: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``game.value`` on an ``n x n`` grid over ``view``, for a heatmap.
-
-    Works for any game whose point has two numbers (a surface, or a two-player game
-    with one parameter each). Returns ``(xs, ys, values)`` with ``values[i, j]`` at
-    ``(xs[j], ys[i])`` (rows are y), as bqplot's ``HeatMap`` wants.
-
-    >>> import gankit as gk
-    >>> from gankit.widgets._common import value_grid
-    >>> xs, ys, v = value_grid(gk.games.Bilinear(), (-1, 1, -1, 1), n=3)
-    >>> (v + 0.0).tolist()
-    [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]]
-    """
-    view = View.make(view)
-    n = _checks.count("n", n, minimum=2)
-    if getattr(game, "dim", None) != 2:
-        raise ValueError(f"game must have a 2-number point (dim == 2), got {game!r}")
-    xs = np.linspace(view.x_min, view.x_max, n)
-    ys = np.linspace(view.y_min, view.y_max, n)
-    gx, gy = np.meshgrid(xs, ys)
-    points = jnp.asarray(np.stack([gx.ravel(), gy.ravel()], axis=1), jnp.float32)
-    values = jax.vmap(lambda z: game.value(*game.split(z)))(points)
-    return xs, ys, np.asarray(values, np.float64).reshape(n, n)
 
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -4,8 +4,9 @@ The plane is the game's point ``(x, y)``: x (the generator, the minimiser) acros
 (the discriminator, the maximiser) up. Grey arrows are the gradient flow ``-g(z)``;
 the star is the equilibrium; each scheme's path starts at the black dot (drag it, or
 click the plot). Everything drawn comes from the core: :func:`gankit.simulate` for the
-paths, :func:`gankit.widgets.stability.spectral_radii` (the batched form of
-:func:`gankit.analysis.spectral_radius`) for the readout, ``game.grads`` for the arrows.
+paths, :func:`gankit.analysis.spectral_radii` (the batched form of
+:func:`gankit.analysis.spectral_radius`) for the readout, :func:`gankit.analysis.flow`
+for the arrows and :func:`gankit.analysis.verdict` for the verdicts.
 
 Each path is simulated for ``max_steps`` once per change of a number; the ``steps``
 slider only chooses how much of it is drawn and judged, so no slider recompiles.
@@ -28,30 +29,19 @@ from typing import Any
 
 import bqplot
 import ipywidgets
-import jax
-import jax.numpy as jnp
 import numpy as np
 import traitlets
 
-from gankit import _checks, dynamics, games
-from gankit import reg as _reg
+from gankit import _checks, analysis, catalogue, dynamics, games
+from gankit.schemes import PRESETS, numbers_for, preset
 from gankit.widgets import _common
-from gankit.widgets.stability import (
-    RANGES,
-    SCHEME_NAMES,
-    build_scheme,
-    scheme_numbers,
-    spectral_radii,
-)
 
+SCHEME_NAMES = PRESETS
+RANGES = {name: (n.low, n.high) for name, n in catalogue.NUMBERS.items()}
 GAMES = ("bilinear", "dirac")
-REGULARIZERS: dict[str, Callable[[float], Any] | None] = {
-    "none": None,
-    "R1": _reg.R1,
-    "R2": _reg.R2,
-    "gradient penalty": lambda w: _reg.GradientPenalty(w, 1.0),
-    "instance noise": _reg.InstanceNoise,
-}
+REGULARIZERS = tuple(n for n in catalogue.REGULARIZERS if n != "label smoothing")
+"""The regularisers the panel offers (:data:`gankit.catalogue.REGULARIZERS` less label
+smoothing, which two of its four losses refuse)."""
 
 
 def make_game(name: str, loss: str = "gan", reg: str = "none", weight: float = 1.0) -> games.Game:
@@ -66,11 +56,11 @@ def make_game(name: str, loss: str = "gan", reg: str = "none", weight: float = 1
     """
     name = _checks.choice("game", name, GAMES)
     _checks.choice("loss", loss, games.LOSSES)
-    build = REGULARIZERS[_checks.choice("reg", reg, tuple(REGULARIZERS))]
+    _checks.choice("reg", reg, REGULARIZERS)
     weight = _checks.non_negative("weight", weight)
     if name == "bilinear":
         return games.Bilinear()
-    return games.DiracGAN(loss, reg=None if build is None else build(weight))
+    return games.DiracGAN(loss, reg=catalogue.regularizer(reg, weight))
 
 
 # -- a transparent layer that turns a click into data coordinates ------------------------
@@ -138,56 +128,12 @@ def as_game(game: Any) -> tuple[str, games.Game]:
     return "custom", game
 
 
-# -- the field and the verdicts -------------------------------------------------------
-
-
-@jax.jit
-def _flow(game: games.Game, points: jax.Array) -> jax.Array:
-    """The gradient flow ``-g(z)`` at each row of ``points``."""
-    return jax.vmap(lambda z: -jnp.concatenate(game.grads(*game.split(z))))(points)
-
-
-def verdict(
-    traj: np.ndarray, steps: int, diverged_at: int, cut: _common.Clipped, equilibrium: Any
-) -> str:
-    """Converges, cycles or diverges (and at which step), judged on the first ``steps``.
-
-    A run diverges when it blew up (``diverged_at``) or left the view; otherwise the
-    envelope of its distance to the equilibrium (of its step length, when none is
-    known) over the last quarter is compared with the second quarter: shrinking is
-    "converges", growing is "diverges (slowly)", neither is "cycles".
-    """
-    if 0 <= cut.cut_at <= steps:  # what is drawn: where the path was cut
-        how = "left the view" if cut.reason == "left the view" else "blew up"
-        return f"diverges ({how} at step {cut.cut_at})"
-    if 0 <= diverged_at <= steps:
-        return f"diverges (blew up at step {diverged_at})"
-    rows = np.asarray(traj[: steps + 1], np.float64)
-    if equilibrium is not None:
-        size = np.linalg.norm(rows - np.asarray(equilibrium, np.float64), axis=1)
-    else:
-        size = np.linalg.norm(np.diff(rows, axis=0), axis=1)
-    n = len(size)
-    if n < 8:
-        return "too few steps"
-    early = size[n // 4 : n // 2].max()
-    late = size[3 * n // 4 :].max()
-    if late < 1e-6 or late < 1e-4 * max(size[0], 1e-12):
-        return "converges"
-    rate = (late / max(early, 1e-30)) ** (1.0 / (n // 2))
-    if rate < 1 - 2e-4:
-        return "converges"
-    if rate > 1 + 2e-4:
-        return "diverges (slowly)"
-    return "cycles"
-
-
 class GameTrajectories(traitlets.HasTraits):
     """Several update schemes on one two-player game, drawn live in the plane.
 
     ``game`` is ``"bilinear"``, ``"dirac"`` (choose its loss and regulariser in the
     panel) or any 2-D gankit game (``gk.games.from_function(f, equilibrium=...)``).
-    ``schemes`` picks from :data:`~gankit.widgets.stability.SCHEME_NAMES`. Sliders:
+    ``schemes`` picks from :data:`gankit.schemes.PRESETS`. Sliders:
     learning rate (all schemes), momentum (negative momentum), gamma (consensus), lam
     (SGA), steps (how much of each ``max_steps`` path is drawn). The readout gives each
     scheme's spectral radius at the equilibrium and its verdict.
@@ -240,7 +186,7 @@ class GameTrajectories(traitlets.HasTraits):
         self._custom = first_game if name == "custom" else None
 
         _checks.choice("loss", loss, games.LOSSES)
-        _checks.choice("reg", reg, tuple(REGULARIZERS))
+        _checks.choice("reg", reg, REGULARIZERS)
         for label, number, (lo, hi) in (
             ("learning_rate", learning_rate, RANGES["learning_rate"]),
             ("momentum", momentum, RANGES["momentum"]),
@@ -258,9 +204,7 @@ class GameTrajectories(traitlets.HasTraits):
             description="game",
         )
         self.loss = ipywidgets.Dropdown(options=games.LOSSES, value=loss, description="loss")
-        self.reg = ipywidgets.Dropdown(
-            options=tuple(REGULARIZERS), value=reg, description="regulariser"
-        )
+        self.reg = ipywidgets.Dropdown(options=REGULARIZERS, value=reg, description="regulariser")
         self.reg_weight = ipywidgets.FloatSlider(
             value=reg_weight, min=0.0, max=3.0, step=0.05, description="reg weight"
         )
@@ -386,7 +330,7 @@ class GameTrajectories(traitlets.HasTraits):
         )
 
         self._schemes = {
-            n: build_scheme(
+            n: preset(
                 n,
                 learning_rate,
                 momentum=momentum if n == "negative_momentum" else None,
@@ -469,7 +413,7 @@ class GameTrajectories(traitlets.HasTraits):
     def _recompute(self) -> None:
         """A new game: redraw the arrows and the equilibrium, then the paths."""
         self._version += 1
-        flow = np.asarray(_flow(self.game, jnp.asarray(self._grid)), np.float64)
+        flow = analysis.flow(self.game, self._grid)
         u, v = flow[:, 0], flow[:, 1]
         magnitude = np.hypot(u, v)
         top = magnitude.max() if magnitude.size and magnitude.max() > 0 else 1.0
@@ -493,7 +437,7 @@ class GameTrajectories(traitlets.HasTraits):
         numbers = self._numbers()
         eq = self.game.equilibrium
         for name, scheme in self._schemes.items():
-            mine = scheme_numbers(scheme, **numbers)
+            mine = numbers_for(scheme, **numbers)
             key = (self._version, self.start, tuple(sorted(mine.items())))
             if self._keys.get(name) == key:
                 continue
@@ -502,7 +446,9 @@ class GameTrajectories(traitlets.HasTraits):
             )
             if radii or name not in self.radii:
                 self.radii[name] = (
-                    math.nan if eq is None else float(spectral_radii(self.game, scheme, eq, **mine))
+                    math.nan
+                    if eq is None
+                    else float(analysis.spectral_radii(self.game, scheme, eq, **mine))
                 )
             self._keys[name] = key
 
@@ -515,7 +461,9 @@ class GameTrajectories(traitlets.HasTraits):
             traj = self.trajectories[name]
             at = int(traj.diverged_at)
             cut = _common.clip_path(traj[: steps + 1], self.view, at if at <= steps else -1)
-            self.verdicts[name] = verdict(traj, steps, at, cut, eq)
+            self.verdicts[name] = analysis.verdict(
+                traj, steps, at, eq, cut_at=cut.cut_at, left_view=cut.reason == "left the view"
+            )
             line = self.lines[name]
             with line.hold_sync():
                 line.x, line.y = cut.x, cut.y

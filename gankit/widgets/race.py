@@ -22,16 +22,14 @@ from typing import Any
 
 import bqplot
 import ipywidgets
-import keras
 import numpy as np
-from keras import ops
 
 import gankit as gk
 from gankit import _checks
 from gankit.widgets import _common
 
 #: Optimizers the race knows, in legend order.
-OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "Adam", "RMSprop", "Adagrad", "Subgradient")
+OPTIMIZERS = tuple(gk.catalogue.OPTIMIZERS)
 
 #: Built-in surfaces by name.
 SURFACES = ("rosenbrock", "quadratic", "saddle", "abs")
@@ -67,41 +65,6 @@ _RATES = {
         "RMSprop": 0.01, "Adagrad": 0.3, "Subgradient": 0.5,
     },
 }  # fmt: skip
-
-
-class _Nesterov(gk.optimizers.HeavyBall):
-    """Nesterov momentum in Keras' form: ``v <- m v - lr g``, ``w <- w + m v - lr g``.
-
-    Keras' ``SGD(nesterov=True)`` holds momentum as a Python number it branches on, so
-    every new momentum would compile a new program; as a HeavyBall subclass the
-    momentum is traced (see :mod:`gankit.steppers`) and the slider stays free.
-    """
-
-    def update_step(self, gradient, variable, learning_rate) -> None:
-        lr = ops.cast(learning_rate, variable.dtype)
-        g = ops.cast(gradient, variable.dtype)
-        v = self.velocities[self._get_variable_index(variable)]
-        momentum = ops.cast(self.momentum, variable.dtype)
-        step = ops.multiply(g, lr)
-        self.assign(v, ops.subtract(ops.multiply(v, momentum), step))
-        self.assign_add(variable, ops.subtract(ops.multiply(v, momentum), step))
-
-
-def _build(name: str, lr: float, schedule: str) -> keras.optimizers.Optimizer:
-    """The Keras optimizer behind a race entry (its numbers are replaced when run)."""
-    if name == "SGD":
-        return keras.optimizers.SGD(lr)
-    if name == "Momentum":
-        return gk.optimizers.HeavyBall(lr, momentum=0.9)
-    if name == "Nesterov":
-        return _Nesterov(lr, momentum=0.9, name="nesterov")
-    if name == "Adam":
-        return keras.optimizers.Adam(lr)
-    if name == "RMSprop":
-        return keras.optimizers.RMSprop(lr)
-    if name == "Adagrad":
-        return keras.optimizers.Adagrad(lr)
-    return gk.optimizers.Subgradient(lr, schedule=schedule)
 
 
 def _surface(surface: Any) -> tuple[str, gk.surfaces.Surface]:
@@ -307,7 +270,10 @@ class OptimizerRace:
         c = self.controls
         schedule = c["schedule"].value if "schedule" in c else "constant"
         self._opts = {
-            n: gk.schemes.simultaneous(_build(n, c[f"lr.{n}"].value, schedule)) for n in self.names
+            n: gk.schemes.simultaneous(
+                gk.catalogue.optimizer(n, c[f"lr.{n}"].value, schedule=schedule)
+            )
+            for n in self.names
         }
 
     def _numbers(self, name: str) -> dict[str, float]:
@@ -329,7 +295,7 @@ class OptimizerRace:
             )
 
     def _draw_surface(self) -> None:
-        xs, ys, values = _common.value_grid(self.surface, self.view, self.grid)
+        xs, ys, values = gk.analysis.value_grid(self.surface, self.view, self.grid)
         shade = np.log1p(values - np.nanmin(values))  # log colour: valleys stay visible
         with self.heatmap.hold_sync():
             self.heatmap.x, self.heatmap.y, self.heatmap.color = xs, ys, shade

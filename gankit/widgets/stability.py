@@ -2,21 +2,15 @@
 
 A scheme is a map ``z_{k+1} = F(z_k)`` on the game's point and the scheme's state; near
 the equilibrium it converges when the spectral radius of ``dF`` is below 1 and spirals
-out when it is above. :func:`spectral_radii` computes that radius for a whole grid of
-numbers in ONE jitted, vmapped call over the core's own ``scheme.step`` (the same
-linearisation as :func:`gankit.analysis.spectral_radius`, batched), and
-:class:`StabilityMap` draws it as a heatmap with the current setting marked.
+out when it is above. :class:`StabilityMap` draws :func:`gankit.analysis.spectral_radii`
+(one jitted, vmapped call over a whole grid of numbers) as a heatmap with the current
+setting marked; the named schemes are :func:`gankit.schemes.preset`'s, so the trajectory
+panel and the map mean the same thing by "negative momentum".
 
-The schemes the game panels offer by name live here too (:func:`build_scheme`), so the
-trajectory panel and the map mean the same thing by "negative momentum".
-
->>> import numpy as np
 >>> import gankit as gk
->>> from gankit.widgets.stability import build_scheme, spectral_radii
->>> r = spectral_radii(gk.games.Bilinear(), build_scheme("simultaneous"),
-...                    learning_rate=np.array([0.1, 0.5]))
->>> np.round(r, 4).tolist() == np.round(np.sqrt(1 + np.array([0.1, 0.5]) ** 2), 4).tolist()
-True
+>>> m = gk.widgets.StabilityMap("bilinear", "consensus", resolution=8)
+>>> m.axis.value
+'gamma'
 """
 
 from __future__ import annotations
@@ -26,202 +20,16 @@ from typing import Any
 
 import bqplot
 import ipywidgets
-import jax
-import jax.numpy as jnp
 import numpy as np
 import traitlets
-from jax.flatten_util import ravel_pytree
 
-from gankit import _checks, dynamics, games, schemes
-from gankit.optimizers import HeavyBall
+from gankit import _checks, analysis, catalogue, games, schemes
 from gankit.widgets import _common
 
-#: The schemes the game panels know by name, in drawing order.
-SCHEME_NAMES: tuple[str, ...] = (
-    "simultaneous",
-    "alternating",
-    "extragradient",
-    "optimistic",
-    "negative_momentum",
-    "consensus",
-    "sga",
-)
-
-#: The second axis of a stability map, per scheme: its allowed numbers.
-AXES: dict[str, tuple[str, ...]] = {name: ("momentum",) for name in SCHEME_NAMES} | {
-    "consensus": ("gamma", "momentum"),
-    "sga": ("lam", "momentum"),
-}
-
-#: Default ranges of the numbers a panel sweeps or slides.
-RANGES: dict[str, tuple[float, float]] = {
-    "learning_rate": (0.01, 1.0),
-    "momentum": (-0.9, 0.9),
-    "gamma": (0.0, 3.0),
-    "lam": (0.0, 3.0),
-}
-
+SCHEME_NAMES = schemes.PRESETS
+AXES = {name: entry.axes for name, entry in catalogue.SCHEMES.items()}
+RANGES = {name: (n.low, n.high) for name, n in catalogue.NUMBERS.items()}
 METRICS = ("radius", "growth")
-
-
-def build_scheme(
-    name: str,
-    learning_rate: float = 0.1,
-    *,
-    momentum: float | None = None,
-    gamma: float = 1.0,
-    lam: float = 1.0,
-) -> schemes.Scheme:
-    """The scheme called ``name``, with heavy-ball momentum when ``momentum`` is given.
-
-    ``"negative_momentum"`` is alternating steps of :class:`gankit.optimizers.HeavyBall`
-    (momentum -0.5 unless given; Gidel et al. 2019). Every other name is the scheme of
-    :mod:`gankit.schemes`, on plain steps, or on heavy-ball steps when ``momentum`` is
-    a number.
-
-    >>> from gankit.widgets.stability import build_scheme
-    >>> sorted(build_scheme("negative_momentum", 0.3).hyper)
-    ['learning_rate', 'momentum']
-    >>> build_scheme("consensus", 0.1, gamma=0.5).hyper
-    {'learning_rate': 0.1, 'gamma': 0.5}
-    """
-    name = _checks.choice("scheme", name, SCHEME_NAMES)
-    learning_rate = _checks.positive("learning_rate", learning_rate)
-    if name == "negative_momentum":
-        name, momentum = "alternating", -0.5 if momentum is None else momentum
-    opt: Any = learning_rate
-    if momentum is not None:
-        opt = HeavyBall(learning_rate, float(schemes.check_hyper("momentum", momentum)))
-    options = {"consensus": {"gamma": gamma}, "sga": {"lam": lam}}.get(name, {})
-    return schemes.make(name, opt, **options)
-
-
-def scheme_numbers(scheme: schemes.Scheme, **numbers: Any) -> dict[str, Any]:
-    """The subset of ``numbers`` that ``scheme`` has (a panel's sliders, per scheme).
-
-    >>> from gankit.widgets.stability import build_scheme, scheme_numbers
-    >>> scheme_numbers(build_scheme("sga"), learning_rate=0.2, lam=2.0, gamma=1.0)
-    {'learning_rate': 0.2, 'lam': 2.0}
-    """
-    return {k: v for k, v in numbers.items() if k in scheme.hyper}
-
-
-# -- the batched linearisation ------------------------------------------------------
-
-_TRACES = 0
-
-
-def compile_count() -> int:
-    """How many times the batched Jacobian kernel has been traced (each trace compiles).
-
-    Like :func:`gankit.dynamics.compile_count`: moving a slider must leave it unchanged.
-    """
-    return _TRACES
-
-
-def _step_jacobian(game: games.Game, scheme: schemes.Scheme, point: jax.Array) -> jax.Array:
-    """Jacobian of one ``scheme.step`` over the point and the scheme's float state."""
-    x, y = game.split(point)
-    leaves, treedef = jax.tree.flatten((x, y, scheme.init(game, x, y)))
-    moving = [i for i, leaf in enumerate(leaves) if jnp.issubdtype(leaf.dtype, jnp.floating)]
-    flat, unravel = ravel_pytree([leaves[i] for i in moving])
-
-    def update(vector: jax.Array) -> jax.Array:
-        current = list(leaves)
-        for i, leaf in zip(moving, unravel(vector), strict=True):
-            current[i] = leaf
-        x, y, state = jax.tree.unflatten(treedef, current)
-        out = jax.tree.leaves(scheme.step(game, x, y, state)[:3])
-        return ravel_pytree([out[i] for i in moving])[0]
-
-    return jax.jacfwd(update)(flat)
-
-
-def _jacobians(game: games.Game, batched: schemes.Scheme, point: jax.Array) -> jax.Array:
-    global _TRACES
-    _TRACES += 1
-    return jax.vmap(_step_jacobian, in_axes=(None, 0, None))(game, batched, point)
-
-
-_jacobians_jit = jax.jit(_jacobians)
-
-
-def _equilibrium(game: games.Game, point: Any) -> np.ndarray:
-    if not isinstance(game, games.Game):
-        raise ValueError(f"game must be a gankit game or surface, got {game!r}")
-    if point is None:
-        if game.equilibrium is None:
-            raise ValueError(f"point must be given: {game!r} has no known equilibrium")
-        point = game.equilibrium
-    z = np.asarray(point, np.float32)
-    if z.shape != (game.dim,) or not np.all(np.isfinite(z)):
-        raise ValueError(f"point must be {game.dim} finite numbers for {game!r}, got {point!r}")
-    return z
-
-
-def spectral_radii(game: games.Game, scheme: Any, point: Any = None, **numbers: Any) -> np.ndarray:
-    """Spectral radius of one update of ``scheme`` at ``point``, over arrays of numbers.
-
-    The batched form of :func:`gankit.analysis.spectral_radius`: the keyword numbers
-    (``learning_rate``, ``momentum``, ``gamma``, ...) broadcast together and every
-    combination is linearised in one jitted, vmapped call; only the eigenvalues of the
-    small Jacobians are taken on the host. ``point`` defaults to the game's equilibrium.
-    Changing the numbers (not their shape) never recompiles.
-
-    >>> import numpy as np
-    >>> import gankit as gk
-    >>> from gankit.widgets.stability import spectral_radii
-    >>> spectral_radii(gk.games.Bilinear(), gk.schemes.extragradient(0.1),
-    ...                learning_rate=np.linspace(0.1, 0.9, 5)[:, None] * np.ones(3)).shape
-    (5, 3)
-    """
-    z = _equilibrium(game, point)
-    scheme = schemes.as_scheme(scheme)
-    unknown = set(numbers) - set(scheme.hyper)
-    if unknown:
-        raise ValueError(
-            f"unknown number(s) {sorted(unknown)} for {scheme!r}; allowed: {sorted(scheme.hyper)}"
-        )
-    checked = {k: schemes.check_hyper(k, v) for k, v in numbers.items()}
-    checked = {k: checked.get(k, np.float32(v)) for k, v in scheme.hyper.items()}
-    try:
-        batch = np.broadcast_shapes(*(v.shape for v in checked.values()))
-    except ValueError:
-        shapes = {k: v.shape for k, v in checked.items()}
-        raise ValueError(f"the numbers do not broadcast together: {shapes}") from None
-    size = math.prod(batch)
-    flat = {k: np.broadcast_to(v, batch).reshape(size) for k, v in checked.items()}
-    scheme.prepare(z[: game.n_x], z[game.n_x :])  # numpy slices: no eager JAX dispatch
-    batched = dynamics._with_numbers(scheme, flat)
-    jac = np.asarray(_jacobians_jit(game, batched, jnp.asarray(z)), np.float64)
-    radius = np.abs(np.linalg.eigvals(jac)).max(axis=-1)
-    return radius.reshape(batch)
-
-
-def measured_growth(
-    game: games.Game, scheme: Any, steps: int, start: Any = (1.0, 0.5), **numbers: Any
-) -> np.ndarray:
-    """Per-step growth of the distance to the equilibrium, measured by simulation.
-
-    ``(d_k / d_0) ** (1 / k)`` at the last step ``k`` (or the last step before a run
-    diverged): below 1 a run closes in on the equilibrium, above 1 it moves away. It
-    matches the spectral radius for linear games and shows what the linearisation
-    misses on the others. One :func:`gankit.simulate` call over the whole batch.
-
-    >>> import gankit as gk
-    >>> from gankit.widgets.stability import measured_growth
-    >>> g = measured_growth(gk.games.Bilinear(), gk.schemes.simultaneous(0.5), steps=100)
-    >>> round(float(g), 4) == round(1.25 ** 0.5, 4)
-    True
-    """
-    eq = _equilibrium(game, None)
-    traj = dynamics.simulate(game, scheme, steps=steps, start=start, **numbers)
-    dist = np.linalg.norm(np.asarray(traj, np.float64) - eq, axis=-1)
-    last = np.where(traj.diverged_at >= 0, traj.diverged_at - 1, steps)
-    last = np.maximum(last, 1)
-    d_last = np.take_along_axis(dist, last[..., None], axis=-1)[..., 0]
-    d0 = np.maximum(dist[..., 0], 1e-30)
-    return (np.maximum(d_last, 1e-30) / d0) ** (1.0 / last)
 
 
 # -- the panel ------------------------------------------------------------------------
@@ -254,8 +62,8 @@ class StabilityMap(traitlets.HasTraits):
     """Heatmap of a scheme's spectral radius over (learning rate, momentum / gamma / lam).
 
     Blue cells converge (radius below 1), red ones spiral out; the cross is the current
-    setting of the sliders. The whole map is one vmapped call (:func:`spectral_radii`, or
-    :func:`measured_growth` with ``metric="growth"``); moving a slider only moves the
+    setting of the sliders. The whole map is one vmapped call (:func:`gankit.analysis.spectral_radii`, or
+    :func:`~gankit.analysis.measured_growth` with ``metric="growth"``); moving a slider only moves the
     cross and the readout. ``link(game_panel)`` ties the sliders to a
     :class:`~gankit.widgets.game.GameTrajectories` panel's and follows its game.
 
@@ -432,7 +240,7 @@ class StabilityMap(traitlets.HasTraits):
         momentum = value if axis == "momentum" else None
         if name == "negative_momentum" and momentum is None:
             momentum = -0.5
-        return build_scheme(name, self.learning_rate.value, momentum=momentum)
+        return schemes.preset(name, self.learning_rate.value, momentum=momentum)
 
     def _grid(self) -> tuple[np.ndarray, np.ndarray]:
         n = self.resolution
@@ -446,8 +254,8 @@ class StabilityMap(traitlets.HasTraits):
         scheme = self._scheme()
         numbers = {"learning_rate": lrs, self.axis.value: vals}
         if self.metric.value == "radius":
-            return spectral_radii(self.game, scheme, **numbers)
-        return measured_growth(self.game, scheme, self.steps, self.start, **numbers)
+            return analysis.spectral_radii(self.game, scheme, **numbers)
+        return analysis.measured_growth(self.game, scheme, self.steps, self.start, **numbers)
 
     def _recompute(self) -> None:
         lrs, vals = self._grid()

@@ -18,20 +18,12 @@ from typing import Any
 
 import bqplot
 import ipywidgets
-import jax
-import jax.numpy as jnp
 import numpy as np
 import traitlets
 
-from gankit import _checks, games
+from gankit import _checks, analysis, games
 from gankit.widgets import _common
 from gankit.widgets.game import as_game, click_layer
-
-
-@jax.jit
-def _values(game: games.Game, points: jax.Array) -> jax.Array:
-    """``game.value`` at each row of ``points``."""
-    return jax.vmap(lambda z: game.value(*game.split(z)))(points)
 
 
 class MinimaxSurface(traitlets.HasTraits):
@@ -225,7 +217,7 @@ class MinimaxSurface(traitlets.HasTraits):
     # -- drawing ----------------------------------------------------------------------
     def _recompute(self) -> None:
         """A new game: the heatmap, its colour range, the saddle; then the slices."""
-        xs, ys, values = _common.value_grid(self.game, self.view, self.resolution)
+        xs, ys, values = analysis.value_grid(self.game, self.view, self.resolution)
         self.values = values
         lo, hi = float(values.min()), float(values.max())
         if not hi > lo:
@@ -253,7 +245,7 @@ class MinimaxSurface(traitlets.HasTraits):
                 [[x0, y0]],
             ]
         ).astype(np.float32)
-        values = np.asarray(_values(self.game, jnp.asarray(points)), np.float64)
+        values = analysis.values(self.game, points)
         row, col, here = values[:n], values[n : 2 * n], float(values[-1])
         with self.row.hold_sync():
             self.row.x, self.row.y = xs, row

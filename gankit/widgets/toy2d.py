@@ -34,14 +34,15 @@ import numpy as np
 
 import gankit as gk
 from gankit import _checks, data, metrics
-from gankit import reg as _reg
 from gankit.widgets import _common
 
-REGULARIZERS = ("none", "R1", "R2", "WGAN-GP", "instance noise", "label smoothing")
-"""Regulariser choices; the slider beside them sets their number."""
+REGULARIZERS = tuple(gk.catalogue.REGULARIZERS)
+"""Regulariser choices (:data:`gankit.catalogue.REGULARIZERS`); the box beside them sets
+their number."""
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-"""Optimizer choices for each player."""
+OPTIMIZERS = ("Adam", "SGD", "RMSprop")
+"""Optimizer choices for each player (names of :data:`gankit.catalogue.OPTIMIZERS`; Adam
+with ``beta_1 = 0.5``, the usual GAN setting)."""
 
 DATASETS = data.TOY_DATASETS + ("drawn",)
 """Data choices: the toy sets, or the points drawn on the plot."""
@@ -49,40 +50,16 @@ DATASETS = data.TOY_DATASETS + ("drawn",)
 VIEWS = ("samples", "heatmap", "field", "manifold", "losses", "metrics")
 """Views that can be shown or hidden."""
 
-_REG_DEFAULT = {"R1": 1.0, "R2": 1.0, "WGAN-GP": 1.0, "instance noise": 0.1, "label smoothing": 0.9}
 _HISTORY = 600  # points kept per curve
 
 
-def _reg_record(name: str, value: float) -> Any:
-    if name == "none":
-        return None
-    if name == "R1":
-        return _reg.R1(value)
-    if name == "R2":
-        return _reg.R2(value)
-    if name == "WGAN-GP":
-        return _reg.GradientPenalty(value, 1.0)
-    if name == "instance noise":
-        return _reg.InstanceNoise(value)
-    return _reg.LabelSmoothing(value)
-
-
-def _reg_number(name: str) -> str | None:
-    return {
-        "R1": "R1.gamma",
-        "R2": "R2.gamma",
-        "WGAN-GP": "GradientPenalty.gamma",
-        "instance noise": "InstanceNoise.sigma",
-        "label smoothing": "LabelSmoothing.real_label",
-    }.get(name)
+def _reg_default(name: str) -> float:
+    number = gk.catalogue.REGULARIZERS[name].number
+    return 1.0 if number is None else number.default
 
 
 def _optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
-    if name == "adam":
-        return keras.optimizers.Adam(lr, beta_1=0.5)
-    if name == "sgd":
-        return keras.optimizers.SGD(lr)
-    return keras.optimizers.RMSprop(lr)
+    return gk.catalogue.optimizer(name, lr, **({"beta_1": 0.5} if name == "Adam" else {}))
 
 
 def _finite(x: np.ndarray, big: float = 1e6) -> np.ndarray:
@@ -105,8 +82,8 @@ class Toy2DLab:
         reg: str = "none",
         reg_value: float | None = None,
         scheme: str = "simultaneous",
-        g_optimizer: str = "adam",
-        d_optimizer: str = "adam",
+        g_optimizer: str = "Adam",
+        d_optimizer: str = "Adam",
         g_lr: float = 1e-3,
         d_lr: float = 1e-3,
         d_steps: int = 1,
@@ -205,7 +182,7 @@ class Toy2DLab:
                 options=REGULARIZERS, value=reg, description="regulariser", style=lw
             ),
             "reg_value": ipywidgets.FloatText(
-                value=_REG_DEFAULT.get(reg, 1.0) if reg_value is None else float(reg_value),
+                value=_reg_default(reg) if reg_value is None else float(reg_value),
                 description="reg. number",
                 style=lw,
             ),
@@ -398,7 +375,7 @@ class Toy2DLab:
     def _make_gan(self, config: tuple) -> gk.GAN:
         loss, reg, scheme, g_opt, d_opt, d_steps, g_steps = config
         c = self.controls
-        record = _reg_record(reg, c["reg_value"].value if reg != "none" else 0.0)
+        record = gk.catalogue.regularizer(reg, c["reg_value"].value if reg != "none" else None)
         options = {"d_steps": d_steps, "g_steps": g_steps} if scheme == "alternating" else {}
         return gk.GAN(
             self.generator,
@@ -436,7 +413,7 @@ class Toy2DLab:
     def _apply_numbers(self) -> None:
         c = self.controls
         numbers = {"g.learning_rate": c["g_lr"].value, "d.learning_rate": c["d_lr"].value}
-        name = _reg_number(c["reg"].value)
+        name = gk.catalogue.reg_number_name(c["reg"].value)
         if name is not None:
             numbers[name] = c["reg_value"].value
         self.gan.set_hyper(**numbers)
@@ -678,7 +655,7 @@ class Toy2DLab:
 
     def _on_config(self, change: dict | None = None) -> None:
         if change is not None and change["owner"] is self.controls["reg"]:
-            self.controls["reg_value"].value = _REG_DEFAULT.get(change["new"], 1.0)
+            self.controls["reg_value"].value = _reg_default(change["new"])
         self._switch()
         self.gan.clear_halt()
         self._redraw()
