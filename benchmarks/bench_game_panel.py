@@ -63,9 +63,7 @@ def main() -> None:
         panel.start = (x, y)
         click.append(time.perf_counter() - t0)
 
-    recompiles = (gk.compile_count("simulate") - sims) + (
-        gk.compile_count("radii") - radii
-    )
+    recompiles = (gk.compile_count("simulate") - sims) + (gk.compile_count("radii") - radii)
     all_ms = 1000 * np.array([t for ts in times.values() for t in ts])
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, jax on CPU")
     print(f"game panel: {len(SIX)} schemes x {panel.max_steps} steps, {len(all_ms)} slider changes")

@@ -347,7 +347,9 @@ def _useful_step_flops(gan: gk.GAN, data, b: int) -> float:
     layer, saved = gk.layers.Conv2DTranspose, gk.layers.Conv2DTranspose.fast_platforms
     layer.fast_platforms = (jax.default_backend(),)
     try:  # a fresh function: nothing traced here is reused by the timed program
-        one = jax.jit(lambda state, data: gan._train_many_steps(state, data, 1, b, "both"))
+        one = jax.jit(
+            lambda state, data: gk.gan.step.train_steps(gan.spec, state, data, 1, b, "both")
+        )
         compiled = one.lower(*shapes).compile()
     finally:
         layer.fast_platforms = saved
@@ -361,7 +363,7 @@ def _time_epoch(x: np.ndarray, b: int, repeats: int) -> None:
     steps = len(x) // b
     gan = adam_gan("dcgan", width=64)
     data = jnp.asarray(x)
-    fn = gan._compiled("train")
+    fn = gan.programs.get("train")
     if b not in _STEP_FLOPS:
         _STEP_FLOPS[b] = _useful_step_flops(gan, data, b)
     step_flops = _STEP_FLOPS[b]

@@ -74,8 +74,8 @@ from gankit import data, metrics  # noqa: E402
 
 # isort: split
 # -- GAN building blocks and toy lab (add imports below this line) --
-from gankit import losses, models, train  # noqa: E402
-from gankit.train import GAN  # noqa: E402
+from gankit import gan, losses, models  # noqa: E402
+from gankit.gan import GAN  # noqa: E402
 
 # isort: split
 # -- MNIST (add imports below this line) --
@@ -102,7 +102,7 @@ __all__ = [
     "Toy2DLab",
     "losses",
     "models",
-    "train",
+    "gan",
     "games",
     "metrics",
     "image_models",

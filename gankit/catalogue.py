@@ -150,11 +150,11 @@ def reg_number_name(name: str) -> str | None:
 
     >>> import gankit as gk
     >>> gk.catalogue.reg_number_name("WGAN-GP")
-    'GradientPenalty.gamma'
+    'GradientPenalty_gamma'
     """
     record = regularizer(name)
     entry = REGULARIZERS[name]
-    return None if record is None else f"{type(record).__name__}.{entry.number.name}"
+    return None if record is None else f"{type(record).__name__}_{entry.number.name}"
 
 
 # -- optimizers ---------------------------------------------------------------------

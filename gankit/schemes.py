@@ -26,7 +26,7 @@ of :func:`gankit.simulate` and nothing recompiles.
 >>> scheme.hyper
 {'learning_rate': 0.3}
 >>> gk.schemes.consensus((0.1, 0.2), gamma=0.5).hyper
-{'x.learning_rate': 0.1, 'y.learning_rate': 0.2, 'gamma': 0.5}
+{'x_learning_rate': 0.1, 'y_learning_rate': 0.2, 'gamma': 0.5}
 """
 
 from __future__ import annotations
@@ -48,9 +48,39 @@ def _empty(params: Any) -> bool:
     return all(leaf.size == 0 for leaf in jax.tree.leaves(params))
 
 
+NUMBER_NAMES = (
+    "learning_rate",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+    "rho",
+    "momentum",
+    "gamma",
+    "lam",
+    "sigma",
+    "target",
+    "real_label",
+    "ema",
+    "weight_clip",
+)
+"""Every number's own name; a full name may put its owner before it: ``x_learning_rate``
+(the minimiser's), ``d_beta_1`` (the discriminator's), ``R1_gamma`` (a regulariser's)."""
+
+
+def base_name(name: str) -> str:
+    """The number a full name names: ``"d_beta_1" -> "beta_1"``, ``"R1_gamma" -> "gamma"``.
+
+    >>> base_name("LabelSmoothing_real_label"), base_name("lam")
+    ('real_label', 'lam')
+    """
+    if name in NUMBER_NAMES or "_" not in name:
+        return name
+    return name.split("_", 1)[1]
+
+
 def check_hyper(name: str, value: Any) -> np.ndarray:
     """``value`` as a float array, or a ValueError naming ``name`` and what is allowed."""
-    base = name.rsplit(".", 1)[-1]
+    base = base_name(name)
     try:
         if np.asarray(value).dtype == bool:
             raise TypeError
@@ -165,7 +195,7 @@ class Scheme:
                     f"got {len(opt)} items"
                 )
             (sx, hx), (sy, hy) = stepper(opt[0], "opt[0]"), stepper(opt[1], "opt[1]")
-            hyper = {f"x.{k}": v for k, v in hx.items()} | {f"y.{k}": v for k, v in hy.items()}
+            hyper = {f"x_{k}": v for k, v in hx.items()} | {f"y_{k}": v for k, v in hy.items()}
             self.steppers, self.shared = (sx, sy), False
         else:
             s, hyper = stepper(opt)
@@ -201,7 +231,7 @@ class Scheme:
         """The numbers of player 0 (x, minimiser) or 1 (y, maximiser)'s optimizer."""
         if self.shared:
             return {n: self.hyper[n] for n in self.steppers[0].names}
-        prefix = "xy"[player] + "."
+        prefix = "xy"[player] + "_"
         return {k[2:]: v for k, v in self.hyper.items() if k.startswith(prefix)}
 
     # -- state -----------------------------------------------------------------------

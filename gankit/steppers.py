@@ -54,6 +54,31 @@ class PlainStep:
         return "PlainStep()"
 
 
+def lr_index(optimizer: keras.optimizers.Optimizer) -> int | None:
+    """Where a built Keras optimizer keeps its learning rate among its ``variables``.
+
+    None when the learning rate is a schedule (no variable). gankit threads an
+    optimizer's other variables as its state and passes the learning rate as a traced
+    number; :func:`without_lr` and :func:`with_lr` are the one place that cuts it out
+    and puts it back.
+    """
+    lr = getattr(optimizer, "_learning_rate", None)  # Keras keeps no public handle on it
+    return next((i for i, v in enumerate(optimizer.variables) if v is lr), None)
+
+
+def without_lr(variables: Any, index: int | None) -> list:
+    """An optimizer's variables without its learning rate (see :func:`lr_index`)."""
+    return [v for i, v in enumerate(variables) if i != index]
+
+
+def with_lr(state: Any, lr: Any, index: int | None) -> list:
+    """An optimizer's variables from its state and its learning rate (see :func:`lr_index`)."""
+    out = list(state)
+    if index is not None:
+        out.insert(index, lr)
+    return out
+
+
 _CLONES: dict = {}
 
 
@@ -92,10 +117,7 @@ class KerasStep:
         if key not in _CLONES:
             clone = self.cls.from_config(self.config)
             clone.build([keras.Variable(np.zeros(s, d)) for s, d in shapes])
-            lr_index = next(
-                (i for i, v in enumerate(clone.variables) if v is clone._learning_rate), None
-            )
-            _CLONES[key] = (clone, lr_index)
+            _CLONES[key] = (clone, lr_index(clone))
         return _CLONES[key]
 
     def prepare(self, params: Any) -> None:
@@ -103,15 +125,13 @@ class KerasStep:
         self._clone(params)
 
     def init(self, params: Any) -> list:
-        clone, lr_index = self._clone(params)
-        return [jnp.asarray(v.value) for i, v in enumerate(clone.variables) if i != lr_index]
+        clone, index = self._clone(params)
+        return [jnp.asarray(v.value) for v in without_lr(clone.variables, index)]
 
     def apply(self, hyper: dict, state: list, grads: Any, params: Any) -> tuple[Any, list]:
-        clone, lr_index = self._clone(params)
+        clone, index = self._clone(params)
         leaves, treedef = jax.tree.flatten(params)
-        variables = list(state)
-        if lr_index is not None:
-            variables.insert(lr_index, jnp.asarray(hyper["learning_rate"], jnp.float32))
+        variables = with_lr(state, jnp.asarray(hyper["learning_rate"], jnp.float32), index)
         saved = {n: getattr(clone, n) for n in self.names if n != "learning_rate"}
         try:
             for n in saved:
@@ -120,10 +140,7 @@ class KerasStep:
         finally:
             for n, v in saved.items():
                 setattr(clone, n, v)
-        variables = list(variables)
-        if lr_index is not None:
-            del variables[lr_index]
-        return jax.tree.unflatten(treedef, new_leaves), variables
+        return jax.tree.unflatten(treedef, new_leaves), without_lr(variables, index)
 
 
 def stepper(opt: Any, name: str = "opt") -> tuple[PlainStep | KerasStep, dict[str, float]]:

@@ -124,7 +124,7 @@ def test_keras_optimizer_matches_plain_step_for_sgd():
 
 def test_two_time_scales_use_each_players_rate():
     scheme = gk.schemes.simultaneous((0.1, 0.4))
-    assert scheme.hyper == {"x.learning_rate": 0.1, "y.learning_rate": 0.4}
+    assert scheme.hyper == {"x_learning_rate": 0.1, "y_learning_rate": 0.4}
     traj = gk.simulate(BILINEAR, scheme, steps=1)
     np.testing.assert_allclose(traj[1], [1.0 - 0.1 * 0.5, 0.5 + 0.4 * 1.0], rtol=1e-6)
     mixed = gk.schemes.simultaneous((keras.optimizers.Adam(0.1), 0.4))

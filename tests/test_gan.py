@@ -86,7 +86,9 @@ def test_fit_matches_train_steps_update_rule():
     a.fit(X[:384], batch_size=128, epochs=1, verbose=0, shuffle=False)
     for k in range(3):
         state = b.get_state()
-        new, _ = b._step_fn(state, jax.numpy.asarray(X[k * 128 : (k + 1) * 128]))
+        new, _ = gk.gan.step.train_step(
+            b.spec, state, jax.numpy.asarray(X[k * 128 : (k + 1) * 128])
+        )
         b.set_state(new)
     for va, vb in zip(values(a.generator.weights), values(b.generator.weights), strict=True):
         np.testing.assert_allclose(va, vb, rtol=1e-5, atol=1e-6)
@@ -98,9 +100,9 @@ def test_identically_built_gans_share_compiled_programs():
     before = gk.compile_count("train")
     train(b)  # other weights, same structure: no new trace
     assert gk.compile_count("train") == before
-    assert a._compiled("sample") is b._compiled("sample")
-    assert make(units=9)._compiled("sample") is not a._compiled("sample")
-    assert make(loss="hinge")._compiled("sample") is not a._compiled("sample")
+    assert a.programs.get("sample") is b.programs.get("sample")
+    assert make(units=9).programs.get("sample") is not a.programs.get("sample")
+    assert make(loss="hinge").programs.get("sample") is not a.programs.get("sample")
     # and the shared program computes each GAN's own run
     c = make(seed=2)
     c.set_state(a.fresh_state(5))
@@ -133,10 +135,10 @@ def test_every_loss_and_regulariser_trains(loss):
         gan = make(**WGAN)
     else:
         gan = make(loss=loss, reg=ALL_REGS + [gk.reg.LabelSmoothing(0.9)])
-        assert "LabelSmoothing.real_label" in gan.hyper
+        assert "LabelSmoothing_real_label" in gan.hyper
     assert np.all(np.isfinite(train(gan)))
-    assert "R1.gamma" in gan.hyper and "InstanceNoise.sigma" in gan.hyper
-    assert "GradientPenalty.gamma" in gan.hyper and "R2.gamma" in gan.hyper
+    assert "R1_gamma" in gan.hyper and "InstanceNoise_sigma" in gan.hyper
+    assert "GradientPenalty_gamma" in gan.hyper and "R2_gamma" in gan.hyper
 
 
 def test_changing_numbers_applies_at_once_and_never_recompiles():
@@ -145,8 +147,8 @@ def test_changing_numbers_applies_at_once_and_never_recompiles():
     train(gan)
     before = gk.compile_count("train")
     state = gan.get_state()
-    gan.set_hyper(**{"d.learning_rate": 0.05, "R1.gamma": 10.0, "g.beta_1": 0.9})
-    assert gan.hyper["d.learning_rate"] == pytest.approx(0.05)
+    gan.set_numbers(**{"d_learning_rate": 0.05, "R1_gamma": 10.0, "g_beta_1": 0.9})
+    assert gan.hyper["d_learning_rate"] == pytest.approx(0.05)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.05)
     train(gan)
     assert gk.compile_count("train") == before
@@ -157,9 +159,9 @@ def test_changing_numbers_applies_at_once_and_never_recompiles():
         values(gan.discriminator.weights)[0], values(other.discriminator.weights)[0]
     )
     with pytest.raises(ValueError, match="unknown number"):
-        gan.set_hyper(momentum=0.5)
+        gan.set_numbers(momentum=0.5)
     with pytest.raises(ValueError, match="learning_rate must be positive"):
-        gan.set_hyper(**{"g.learning_rate": -1.0})
+        gan.set_numbers(**{"g_learning_rate": -1.0})
 
 
 def test_step_d_and_step_g_move_one_player_only():
@@ -291,7 +293,7 @@ def test_non_finite_step_halts_at_last_finite_state():
     gan = make(g_optimizer=keras.optimizers.SGD(1e-3), d_optimizer=keras.optimizers.SGD(1e-3))
     train(gan)
     sane = gan.get_state()
-    gan.set_hyper(**{"d.learning_rate": 1e36, "g.learning_rate": 1e36})
+    gan.set_numbers(**{"d_learning_rate": 1e36, "g_learning_rate": 1e36})
     losses = train(gan)
     at = gan.halted_at
     assert at is not None and STEPS + 1 <= at <= 2 * STEPS
@@ -306,18 +308,18 @@ def test_non_finite_step_halts_at_last_finite_state():
         warnings.simplefilter("always")
         gan.fit(X, batch_size=128, epochs=3, verbose=0)
     assert gan.step == at - 1
-    assert any(issubclass(w.category, gk.train.NonFiniteLossWarning) for w in caught)
+    assert any(issubclass(w.category, gk.gan.NonFiniteLossWarning) for w in caught)
     # going back to a sane state and clearing the halt lets training go on
     gan.set_state(sane)
     gan.clear_halt()
-    gan.set_hyper(**{"d.learning_rate": 1e-3, "g.learning_rate": 1e-3})
+    gan.set_numbers(**{"d_learning_rate": 1e-3, "g_learning_rate": 1e-3})
     assert np.all(np.isfinite(train(gan)))
     assert gan.halted_at is None
 
 
 def test_many_runs_with_vmap_seeds_and_learning_rates():
     gan = make()
-    runs = gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3, 4e-3]})
+    runs = gan.runs(range(3), **{"d_learning_rate": [1e-3, 2e-3, 4e-3]})
     before = gk.compile_count("train")
     losses = runs.train(X, steps=STEPS, batch_size=BATCH)
     first = gk.compile_count("train")
@@ -332,28 +334,28 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
     # run i of the batch is the run a single GAN would make from the same fresh state
     single = make()
     single.set_state(gan.fresh_state(1))
-    single.set_hyper(**{"d.learning_rate": 2e-3})
+    single.set_numbers(**{"d_learning_rate": 2e-3})
     train(single)
     train(single)
     np.testing.assert_allclose(single.sample(20, seed=0), samples[1], rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="one per run"):
-        gan.runs(range(3), **{"d.learning_rate": [1e-3, 2e-3]})
-    # numbers change mid-training without a compile, as set_hyper does for one run
+        gan.runs(range(3), **{"d_learning_rate": [1e-3, 2e-3]})
+    # numbers change mid-training without a compile, as set_numbers does for one run
     compiled = gk.compile_count("train")
-    runs.set_numbers(**{"g.learning_rate": [1e-3, 3e-4, 1e-3], "d.learning_rate": 5e-4})
+    runs.set_numbers(**{"g_learning_rate": [1e-3, 3e-4, 1e-3], "d_learning_rate": 5e-4})
     runs.train(X, steps=STEPS, batch_size=BATCH)
     assert gk.compile_count("train") == compiled
-    single.set_hyper(**{"g.learning_rate": 3e-4, "d.learning_rate": 5e-4})
+    single.set_numbers(**{"g_learning_rate": 3e-4, "d_learning_rate": 5e-4})
     train(single)
     np.testing.assert_allclose(
         single.sample(20, seed=0), runs.sample(20, seed=0)[1], rtol=1e-4, atol=1e-5
     )
     with pytest.raises(ValueError, match="unknown number"):
-        runs.set_numbers(**{"g.momentum": 0.5})
+        runs.set_numbers(**{"g_momentum": 0.5})
     with pytest.raises(ValueError, match="one per run"):
-        runs.set_numbers(**{"g.learning_rate": [1e-3, 2e-3]})
+        runs.set_numbers(**{"g_learning_rate": [1e-3, 2e-3]})
     # a run that goes non-finite stops at its last finite state; the others go on as before
-    mixed = gan.runs([1, 2], **{"d.learning_rate": [2e-3, 1e36], "g.learning_rate": [1e-3, 1e36]})
+    mixed = gan.runs([1, 2], **{"d_learning_rate": [2e-3, 1e36], "g_learning_rate": [1e-3, 1e36]})
     mixed_losses = mixed.train(X, steps=STEPS, batch_size=BATCH)
     at = mixed.halted_at.tolist()
     assert at[0] == -1 and 1 <= at[1] <= STEPS
@@ -367,17 +369,17 @@ def test_many_runs_with_vmap_seeds_and_learning_rates():
 def test_runs_split_across_cpu_cores_give_the_same_runs(monkeypatch):
     gan = make()
     together, split = gan.runs(range(4)), gan.runs(range(4))
-    monkeypatch.setattr(gk.train, "_cpu_chunks", lambda n: 1)
+    monkeypatch.setattr(gk.gan.runs, "cpu_chunks", lambda n: 1)
     one_call = together.train(X, steps=STEPS, batch_size=BATCH)
-    monkeypatch.setattr(gk.train, "_cpu_chunks", lambda n: 2)  # what 2 cores do
+    monkeypatch.setattr(gk.gan.runs, "cpu_chunks", lambda n: 2)  # what 2 cores do
     two_threads = split.train(X, steps=STEPS, batch_size=BATCH)
     np.testing.assert_allclose(two_threads, one_call, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(split.sample(20), together.sample(20), rtol=1e-5, atol=1e-6)
     assert split.steps.tolist() == [STEPS] * 4
     # one group per core, equal groups; accelerators get one call
     monkeypatch.undo()
-    k = gk.train._cpu_chunks(16)
-    assert gk.train._cpu_chunks(1) == 1 and 16 % k == 0 and k <= (os.cpu_count() or 1)
+    k = gk.gan.runs.cpu_chunks(16)
+    assert gk.gan.runs.cpu_chunks(1) == 1 and 16 % k == 0 and k <= (os.cpu_count() or 1)
 
 
 def test_bad_input_raises_value_errors():

@@ -84,8 +84,8 @@ def test_ttur_separate_learning_rates(digits):
     )
     g0, d0 = _flat(gan.generator.trainable_weights), _flat(gan.discriminator.trainable_weights)
     fit_steps(gan, digits[2][:256], 1)
-    assert gan.hyper["g.learning_rate"] == pytest.approx(1e-4)
-    assert gan.hyper["d.learning_rate"] == pytest.approx(4e-4)
+    assert gan.hyper["g_learning_rate"] == pytest.approx(1e-4)
+    assert gan.hyper["d_learning_rate"] == pytest.approx(4e-4)
     # Adam's first step moves each weight by about lr (sign of its gradient): D's by 4x G's.
     dg = np.abs(_flat(gan.generator.trainable_weights) - g0)
     dd = np.abs(_flat(gan.discriminator.trainable_weights) - d0)
@@ -155,7 +155,7 @@ def test_non_finite_loss_stops_at_the_last_finite_state(digits):
         warnings.simplefilter("always")
         fit_steps(gan, digits[2][:512], 10)
     messages = [
-        str(w.message) for w in caught if issubclass(w.category, gk.train.NonFiniteLossWarning)
+        str(w.message) for w in caught if issubclass(w.category, gk.gan.NonFiniteLossWarning)
     ]
     assert gan.halted_at is not None and gan.halted_at <= 10
     assert gan.step == gan.halted_at - 1  # the failing step was not applied

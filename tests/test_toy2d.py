@@ -64,7 +64,7 @@ def test_slow_motion_and_single_player_steps(lab):
 
 def test_numbers_apply_at_once_and_loss_change_keeps_the_run(lab):
     lab.controls["d_lr"].value = 2e-3
-    assert lab.gan.hyper["d.learning_rate"] == pytest.approx(2e-3)
+    assert lab.gan.hyper["d_learning_rate"] == pytest.approx(2e-3)
     step0 = lab.gan.step
     weights = [np.array(v.value) for v in lab.gan.generator.trainable_variables]
     lab.controls["loss"].value = "hinge"
@@ -74,9 +74,9 @@ def test_numbers_apply_at_once_and_loss_change_keeps_the_run(lab):
         for a, v in zip(weights, lab.gan.generator.trainable_variables, strict=True)
     )
     lab.controls["reg"].value = "R1"
-    assert "R1.gamma" in lab.gan.hyper
+    assert "R1_gamma" in lab.gan.hyper
     lab.controls["reg_value"].value = 3.0
-    assert lab.gan.hyper["R1.gamma"] == pytest.approx(3.0)
+    assert lab.gan.hyper["R1_gamma"] == pytest.approx(3.0)
     lab.controls["step"].click()
     assert lab.gan.step == step0 + 5 and lab.errors.text == ""
 
@@ -121,7 +121,7 @@ def test_non_finite_run_stops_and_says_so():
         units=8, steps_per_frame=5, batch_size=32, g_optimizer="SGD", d_optimizer="SGD"
     )
     lab.controls["d_lr"].value = 1.0
-    lab.gan.set_hyper(**{"d.learning_rate": 1e36, "g.learning_rate": 1e36})
+    lab.gan.set_numbers(**{"d_learning_rate": 1e36, "g_learning_rate": 1e36})
     lab.controls["play"].playing = True
     lab.controls["step"].click()
     lab.controls["step"].click()

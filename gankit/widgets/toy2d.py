@@ -133,7 +133,7 @@ class Toy2DLab:
         self.marks: dict[str, Any] = {}
         self._gans: dict = {}
         self.gan: gk.GAN | None = None
-        self.runs: gk.train.Runs | None = None
+        self.runs: gk.gan.Runs | None = None
         self.status = ipywidgets.HTML()
         self.status.add_class("gankit-status")
         self._build_figures()
@@ -412,11 +412,11 @@ class Toy2DLab:
 
     def _apply_numbers(self) -> None:
         c = self.controls
-        numbers = {"g.learning_rate": c["g_lr"].value, "d.learning_rate": c["d_lr"].value}
+        numbers = {"g_learning_rate": c["g_lr"].value, "d_learning_rate": c["d_lr"].value}
         name = gk.catalogue.reg_number_name(c["reg"].value)
         if name is not None:
             numbers[name] = c["reg_value"].value
-        self.gan.set_hyper(**numbers)
+        self.gan.set_numbers(**numbers)
 
     def _data(self) -> np.ndarray:
         name = self.controls["dataset"].value

@@ -1,0 +1,128 @@
+"""One training step, and the other programs of a GAN, as pure functions of a Spec.
+
+Each function takes the GAN's :class:`~gankit.gan.spec.Spec` (static) and arrays; the
+state is one pytree (a dict: weights ``g``/``d``, non-trainable state ``gn``/``dn``,
+optimizer variables ``go``/``do``, ``rng``, ``step``, ``halted``, the number vector
+``numbers``, the EMA weights ``ema`` and the scheme's memory ``extra``). Nothing is
+changed in place: the model (:mod:`gankit.gan.model`) writes results back.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from gankit import losses, schemes
+from gankit.gan.game import BatchGame
+from gankit.gan.spec import Spec
+from gankit.models import sample_noise
+
+Array = jax.Array
+
+
+def train_step(
+    spec: Spec, state: dict, real: Array, mode: str = "both", guard: bool = True
+) -> tuple[dict, Array]:
+    """One update of ``mode`` ("both", "d" or "g") on ``real``; returns (state, losses).
+
+    "d" and "g" are one player's step of the scheme (:meth:`Scheme.player_step`, a
+    panel's Step D / Step G). With ``guard`` a step that goes non-finite (or any step of
+    a halted run) is not applied. Without it every step is applied and only ``halted``
+    records the first failure: the caller must then redo the call guarded. Both give
+    the same state whenever no step fails; the unguarded step skips a select over the
+    whole state.
+    """
+    rng, key = jax.random.split(state["rng"])
+    numbers = spec.numbers(state["numbers"])
+    scheme = spec.scheme_at(state, numbers)
+    game = BatchGame(spec, real, state["gn"], state["dn"], spec.regs_at(numbers))
+    x, y = state["g"], state["d"]
+    sx, sy = spec.split_opt(state)
+    memory = jax.tree.unflatten(spec.memory_def, state["extra"])
+    if mode == "both":
+        if spec.memory_shapes:
+            memory = jax.lax.cond(
+                state["step"] == 0,
+                lambda: scheme.init_memory(schemes.Calls(game, key), x, y),
+                lambda: memory,
+            )
+        start = schemes.SchemeState(sx, sy, memory)
+        x2, y2, (sx2, sy2, memory2), aux = scheme.step(game, x, y, start, key)
+    else:
+        start = schemes.SchemeState(sx, sy, memory)
+        player = 1 if mode == "d" else 0
+        x2, y2, (sx2, sy2, memory2), aux = scheme.player_step(game, x, y, start, player, key)
+    if spec.has_clip:
+        c = numbers["weight_clip"]
+        y2 = [jnp.clip(w, -c, c) for w in y2]
+    # A half step reports the other player's loss at the point it started from.
+    d_loss = aux["d_loss"] if "d_loss" in aux else game.field_y(x, y, key)[1]["d_loss"]
+    g_loss = aux["g_loss"] if "g_loss" in aux else game.field_x(x, y, key)[1]["g_loss"]
+    after = game.advance(aux)
+    go, do = spec.join_opt(state, sx2, sy2)
+    new = dict(state)
+    new.update(g=list(x2), d=list(y2), go=go, do=do, rng=rng, step=state["step"] + 1)
+    new["extra"] = jax.tree.leaves(memory2)
+    new["gn"], new["dn"] = list(after.g_state), list(after.d_state)
+    if spec.has_ema:
+        decay = numbers["ema"]
+        new["ema"] = [decay * e + (1 - decay) * w for e, w in zip(state["ema"], x2, strict=True)]
+    losses_now = jnp.stack([d_loss, g_loss]).astype(jnp.float32)
+    finite = jnp.all(jnp.isfinite(losses_now))
+    for w in jax.tree.leaves((new["g"], new["d"])):
+        finite = finite & jnp.all(jnp.isfinite(w))
+    alive = state["halted"] < 0
+    halted = jnp.where(alive & ~finite, state["step"] + 1, state["halted"]).astype(jnp.int32)
+    if not guard:
+        return dict(new, halted=halted), losses_now
+    ok = alive & finite
+    out = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new, state)
+    out["halted"] = halted
+    return out, jnp.where(ok, losses_now, jnp.nan)
+
+
+def train_steps(
+    spec: Spec,
+    state: dict,
+    data: Array,
+    steps: int,
+    batch_size: int,
+    mode: str,
+    guard: bool = True,
+) -> tuple[dict, Array]:
+    """``steps`` updates in one ``lax.scan``, batches drawn with replacement from ``data``."""
+    spec.traced()
+
+    def body(state, _):
+        rng, pick = jax.random.split(state["rng"])
+        idx = jax.random.randint(pick, (batch_size,), 0, data.shape[0])
+        return train_step(spec, dict(state, rng=rng), data[idx], mode, guard)
+
+    return jax.lax.scan(body, state, None, length=steps)
+
+
+def sample(spec: Spec, g_params: list, g_state: list, key: Array, n: int) -> Array:
+    """``n`` samples of the generator on fresh noise drawn with ``key``."""
+    z = sample_noise(key, n, spec.noise_dim, spec.noise)
+    return spec.generator.stateless_call(g_params, g_state, z, training=False)[0]
+
+
+def transform(spec: Spec, g_params: list, g_state: list, z: Array) -> Array:
+    """The generator on given noise ``z``."""
+    return spec.generator.stateless_call(g_params, g_state, z, training=False)[0]
+
+
+def discriminate(spec: Spec, d_params: list, d_state: list, x: Array) -> Array:
+    """The discriminator's logits on ``x``, one number a sample."""
+    out = spec.discriminator.stateless_call(d_params, d_state, x, training=False)[0]
+    return jnp.reshape(out, (out.shape[0], -1)).mean(axis=1)
+
+
+def loss_field(spec: Spec, d_params: list, d_state: list, x: Array) -> Array:
+    """``d g_loss / d x`` at each sample ``x``: where the generator's loss pushes it."""
+
+    def per_point(v: Array) -> Array:
+        logits = spec.discriminator.stateless_call(d_params, d_state, v, training=False)[0]
+        return losses.generator_loss(spec.loss, logits) * v.shape[0]
+
+    return jax.grad(per_point)(x)
