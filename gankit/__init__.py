@@ -84,8 +84,7 @@ from gankit import distribute, image_models, layers  # noqa: E402
 # isort: split
 # -- widgets (add imports below this line) --
 from gankit import widgets  # noqa: E402
-from gankit.widgets.mnist import MNISTTrainer  # noqa: E402
-from gankit.widgets.toy2d import Toy2DLab  # noqa: E402
+from gankit.widgets import MNISTTrainer, Toy2DLab  # noqa: E402
 
 __all__ = [
     "analysis",

@@ -1,36 +1,51 @@
-"""Panels for JupyterLab: thin ipywidgets + bqplot views over the game-dynamics core.
+"""Panels for JupyterLab: thin ipywidgets + bqplot views over the engine.
 
-Every panel is an ``ipywidgets`` box (CSS classes ``gankit-panel`` and
-``gankit-<name>``) built once; moving a control recomputes with the core
-(:func:`gankit.simulate`, :mod:`gankit.analysis`) and updates the marks in place.
-Panels are drivable from Python too: set a control's ``value``, read the marks' data.
-Shared helpers (error box, palette, fixed views, path clipping) are in
-:mod:`gankit.widgets._common`.
+Every panel is a :class:`Panel`: its controls by name (``panel.controls``), an error box,
+and its whole setting as plain data (``get_state`` / ``set_state`` / ``save`` /
+``load``). Its box (CSS classes ``gankit-panel`` and ``gankit-<name>``) is built once;
+moving a control recomputes with the modules below (:func:`gankit.simulate`,
+:mod:`gankit.analysis`, :class:`gankit.GAN`) and updates the marks in place. Panels only
+draw: no panel module imports JAX.
 
 >>> import gankit as gk
->>> box = gk.widgets._common.panel("demo")
->>> "gankit-panel" in box._dom_classes
-True
+>>> sorted(gk.widgets.PANELS)[:3]
+['GameTrajectories', 'MNISTTrainer', 'MinimaxSurface']
 """
 
 from __future__ import annotations
 
 from gankit.widgets import _common
-from gankit.widgets.race import OPTIMIZERS, SURFACES, OptimizerRace
-
-# -- part A panels (add imports above this line) --
-# -- part B panels (add imports below this line) --
-# isort: split
+from gankit.widgets._panel import Panel
 from gankit.widgets.game import GameTrajectories
+from gankit.widgets.mnist import MNISTTrainer
+from gankit.widgets.race import OPTIMIZERS, SURFACES, OptimizerRace
 from gankit.widgets.stability import StabilityMap
 from gankit.widgets.surface import MinimaxSurface
+from gankit.widgets.toy2d import Toy2DLab
+
+PANELS = {
+    cls.__name__: cls
+    for cls in (
+        OptimizerRace,
+        GameTrajectories,
+        MinimaxSurface,
+        StabilityMap,
+        Toy2DLab,
+        MNISTTrainer,
+    )
+}
+"""Every panel class by name."""
 
 __all__ = [
+    "PANELS",
     "GameTrajectories",
+    "MNISTTrainer",
     "MinimaxSurface",
-    "StabilityMap",
     "OPTIMIZERS",
-    "SURFACES",
     "OptimizerRace",
+    "Panel",
+    "SURFACES",
+    "StabilityMap",
+    "Toy2DLab",
     "_common",
 ]

@@ -35,6 +35,7 @@ import traitlets
 from gankit import _checks, analysis, catalogue, dynamics, games
 from gankit.schemes import PRESETS, numbers_for, preset
 from gankit.widgets import _common
+from gankit.widgets._panel import Panel
 
 SCHEME_NAMES = PRESETS
 RANGES = {name: (n.low, n.high) for name, n in catalogue.NUMBERS.items()}
@@ -128,7 +129,7 @@ def as_game(game: Any) -> tuple[str, games.Game]:
     return "custom", game
 
 
-class GameTrajectories(traitlets.HasTraits):
+class GameTrajectories(Panel):
     """Several update schemes on one two-player game, drawn live in the plane.
 
     ``game`` is ``"bilinear"``, ``"dirac"`` (choose its loss and regulariser in the
@@ -328,6 +329,17 @@ class GameTrajectories(traitlets.HasTraits):
         self.widget = _common.panel(
             "game", ipywidgets.HBox([self.figure, controls]), self.readout, self.errors.widget
         )
+        self.controls = {
+            "game": self.game_name,
+            "loss": self.loss,
+            "reg": self.reg,
+            "reg_weight": self.reg_weight,
+            "learning_rate": self.learning_rate,
+            "momentum": self.momentum,
+            "gamma": self.gamma,
+            "lam": self.lam,
+            "steps": self.steps,
+        }
 
         self._schemes = {
             n: preset(
@@ -490,12 +502,12 @@ class GameTrajectories(traitlets.HasTraits):
             rows,
         )
 
+    def _own_state(self) -> dict:
+        return {"start": list(self.start)}
+
+    def _set_own_state(self, state: dict) -> None:
+        if "start" in state:
+            self.start = tuple(float(v) for v in state["start"])
+
     def __repr__(self) -> str:
         return f"GameTrajectories(game={self.game!r}, schemes={list(self.names)!r})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Display the panel's box; its plain-text form is this stable repr."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):
-            bundle["text/plain"] = repr(self)
-        return bundle

@@ -33,6 +33,7 @@ import numpy as np
 from gankit import _checks, distribute, image_models
 from gankit.widgets import _common
 from gankit.widgets._common import ErrorBox, html_table, panel
+from gankit.widgets._panel import Panel
 
 NAME = "mnist"
 STATES = ("idle", "running", "paused", "stopped", "finished")
@@ -89,7 +90,7 @@ def digit_grid(images: Any, columns: int = 8, title: str = "", size: int = 400) 
     return fig
 
 
-class MNISTTrainer:
+class MNISTTrainer(Panel):
     """A training panel for an MNIST GAN (see the module docstring).
 
     ``gan`` is a :class:`gankit.GAN` whose samples are ``(28, 28, 1)`` images (or
@@ -118,6 +119,7 @@ class MNISTTrainer:
     ) -> None:
         import gankit as gk
 
+        super().__init__()
         self.total_steps = _checks.count("total_steps", total_steps)
         self.batch_size = _checks.count("batch_size", batch_size)
         self.chunk_steps = _checks.count("chunk_steps", chunk_steps)
@@ -243,8 +245,8 @@ class MNISTTrainer:
         self.pause_button.on_click(self.errors.guard(lambda _: self.pause()))
         self.resume_button.on_click(self.errors.guard(lambda _: self.resume()))
         self.stop_button.on_click(self.errors.guard(lambda _: self.stop()))
-        self.save_button.on_click(self.errors.guard(lambda _: self.save()))
-        self.load_button.on_click(self.errors.guard(lambda _: self.load()))
+        self.save_button.on_click(self.errors.guard(lambda _: self.save_checkpoint()))
+        self.load_button.on_click(self.errors.guard(lambda _: self.load_checkpoint()))
 
         self.interpolate = ipywidgets.FloatSlider(
             value=0.0, min=0.0, max=1.0, step=0.05, description="z: a → b"
@@ -267,6 +269,7 @@ class MNISTTrainer:
             ]
         )
         explore = ipywidgets.VBox([self.explore_figure, self.interpolate, self.digit])
+        self.controls = {"path": self.path, "interpolate": self.interpolate, "digit": self.digit}
         self.widget = panel(
             NAME,
             self.device,
@@ -277,10 +280,8 @@ class MNISTTrainer:
             self.errors.widget,
         )
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+    def __repr__(self) -> str:
+        return f"MNISTTrainer(step={self.gan.step}, total_steps={self.total_steps})"
 
     # -- views ----------------------------------------------------------------------
     def _images(self, z: np.ndarray) -> np.ndarray:
@@ -456,15 +457,15 @@ class MNISTTrainer:
         return self.gan.step
 
     # -- checkpoints ----------------------------------------------------------------
-    def save(self, path: str | None = None) -> str:
+    def save_checkpoint(self, path: str | None = None) -> str:
         """Save the whole run (see :meth:`gankit.GAN.save_checkpoint`); safe while training."""
         path = self.path.value if path is None else path
         with self._lock:  # between chunks, never mid-update
             self.gan.save_checkpoint(path)
         return path
 
-    def load(self, path: str | None = None) -> str:
-        """Load a run saved by :meth:`save` into this panel's GAN (not while training)."""
+    def load_checkpoint(self, path: str | None = None) -> str:
+        """Load a run saved by :meth:`save_checkpoint` into this panel's GAN (not while training)."""
         if self.state == "running":
             raise RuntimeError("pause or stop training before loading a checkpoint")
         path = self.path.value if path is None else path

@@ -27,6 +27,7 @@ import numpy as np
 import gankit as gk
 from gankit import _checks
 from gankit.widgets import _common
+from gankit.widgets._panel import Panel
 
 #: Optimizers the race knows, in legend order.
 OPTIMIZERS = tuple(gk.catalogue.OPTIMIZERS)
@@ -84,7 +85,7 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}g}"
 
 
-class OptimizerRace:
+class OptimizerRace(Panel):
     """Optimizers racing down one surface; sliders, click-to-start and a Play control.
 
     ``surface`` is one of ``"rosenbrock"``, ``"quadratic"`` (ill-conditioned),
@@ -117,6 +118,7 @@ class OptimizerRace:
         tolerance: float = 1e-3,
         grid: int = 80,
     ) -> None:
+        super().__init__()
         names = list(OPTIMIZERS if optimizers is None else optimizers)
         if not names:
             raise ValueError(f"optimizers must name at least one of {OPTIMIZERS}")
@@ -465,11 +467,12 @@ class OptimizerRace:
         with self.start_mark.hold_sync():
             self.start_mark.x, self.start_mark.y = [self.start[0]], [self.start[1]]
 
+    def _own_state(self) -> dict:
+        return {"start": list(self.start)}
+
+    def _set_own_state(self, state: dict) -> None:
+        if "start" in state:
+            self.set_start(state["start"])
+
     def __repr__(self) -> str:
         return f"OptimizerRace(surface={self.surface!r}, optimizers={list(self.names)!r})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        # Jupyter shows the panel; the short text stands in where no widget can render.
-        bundle = dict(self.widget._repr_mimebundle_(**kwargs))
-        bundle["text/plain"] = repr(self)
-        return bundle

@@ -25,6 +25,7 @@ import traitlets
 
 from gankit import _checks, analysis, catalogue, games, schemes
 from gankit.widgets import _common
+from gankit.widgets._panel import Panel
 
 SCHEME_NAMES = schemes.PRESETS
 AXES = {name: entry.axes for name, entry in catalogue.SCHEMES.items()}
@@ -58,7 +59,7 @@ def _range(name: str, value: Any) -> tuple[float, float]:
     return lo, hi
 
 
-class StabilityMap(traitlets.HasTraits):
+class StabilityMap(Panel):
     """Heatmap of a scheme's spectral radius over (learning rate, momentum / gamma / lam).
 
     Blue cells converge (radius below 1), red ones spiral out; the cross is the current
@@ -180,6 +181,13 @@ class StabilityMap(traitlets.HasTraits):
             self.readout,
             self.errors.widget,
         )
+        self.controls = {
+            "scheme": self.scheme,
+            "axis": self.axis,
+            "metric": self.metric,
+            "learning_rate": self.learning_rate,
+            "value": self.second,
+        }
         self.values: np.ndarray = np.zeros((0, 0))
         self._quiet = False
         self.current: float = math.nan
@@ -340,10 +348,3 @@ class StabilityMap(traitlets.HasTraits):
             f"StabilityMap(game={self.game!r}, scheme={self.scheme.value!r}, "
             f"axis={self.axis.value!r}, metric={self.metric.value!r})"
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Display the panel's box; its plain-text form is this stable repr."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):
-            bundle["text/plain"] = repr(self)
-        return bundle

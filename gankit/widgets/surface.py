@@ -23,10 +23,11 @@ import traitlets
 
 from gankit import _checks, analysis, games
 from gankit.widgets import _common
+from gankit.widgets._panel import Panel
 from gankit.widgets.game import as_game, click_layer
 
 
-class MinimaxSurface(traitlets.HasTraits):
+class MinimaxSurface(Panel):
     """``f(x, y)`` as a heatmap with the saddle marked, and the slices through ``point``.
 
     ``game`` is ``"bilinear"``, ``"dirac"`` or any 2-D gankit game. Drag the black
@@ -185,6 +186,7 @@ class MinimaxSurface(traitlets.HasTraits):
             self.readout,
             self.errors.widget,
         )
+        self.controls: dict = {}  # the point is dragged or clicked: it is the setting
         self.values = np.zeros((0, 0))
         self.game = first_game
         self.point = (float(p[0]), float(p[1]))
@@ -279,12 +281,12 @@ class MinimaxSurface(traitlets.HasTraits):
         ]
         return self
 
+    def _own_state(self) -> dict:
+        return {"point": list(self.point)}
+
+    def _set_own_state(self, state: dict) -> None:
+        if "point" in state:
+            self.point = tuple(float(v) for v in state["point"])
+
     def __repr__(self) -> str:
         return f"MinimaxSurface(game={self.game!r}, point={self.point!r})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Display the panel's box; its plain-text form is this stable repr."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):
-            bundle["text/plain"] = repr(self)
-        return bundle

@@ -35,6 +35,7 @@ import numpy as np
 import gankit as gk
 from gankit import _checks, data, metrics
 from gankit.widgets import _common
+from gankit.widgets._panel import Panel
 
 REGULARIZERS = tuple(gk.catalogue.REGULARIZERS)
 """Regulariser choices (:data:`gankit.catalogue.REGULARIZERS`); the box beside them sets
@@ -67,7 +68,7 @@ def _finite(x: np.ndarray, big: float = 1e6) -> np.ndarray:
     return np.nan_to_num(np.clip(x, -big, big), nan=big, posinf=big, neginf=-big)
 
 
-class Toy2DLab:
+class Toy2DLab(Panel):
     """The 2-D GAN lab: controls, Play/Pause, Step D / Step G, slow motion, many runs.
 
     Drive it from Python as from the browser: set a control's ``value`` (``lab.controls``),
@@ -110,6 +111,7 @@ class Toy2DLab:
         self.batch_size = _checks.count("batch_size", batch_size)
         self.seed = _checks.count("seed", seed, minimum=0)
         self.errors = _common.ErrorBox()
+        super().__init__()
         self.drawn = np.zeros((0, 2), np.float32) if points is None else data.points(points)
         self.controls = self._build_controls(
             dataset,
@@ -673,6 +675,16 @@ class Toy2DLab:
         if self.controls["dataset"].value == "drawn" and len(self.drawn):
             self.points = self._data()
 
+    def _own_state(self) -> dict:
+        return {"drawn": self.drawn.tolist()}
+
+    def _set_own_state(self, state: dict) -> None:
+        if "drawn" in state and state["drawn"]:
+            self.draw_points(state["drawn"])
+
+    def __repr__(self) -> str:
+        return f"Toy2DLab(dataset={self.controls['dataset'].value!r}, step={self.gan.step})"
+
     def draw_points(self, points: Any) -> None:
         """Replace the drawn points (what clicking on the plot adds) and train on them."""
         pts = data.points(points)
@@ -683,6 +695,3 @@ class Toy2DLab:
             self._reset()
         else:
             self.controls["dataset"].value = "drawn"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)

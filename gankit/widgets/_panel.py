@@ -1,0 +1,140 @@
+"""What every panel shares: its controls by name, an error box, display, and its setting
+as plain data that can be saved, shared and restored in a fresh kernel.
+
+A panel's *setting* is the value of every control a person sets (dropdowns, sliders,
+boxes, check boxes; not buttons or play counters) plus what the panel keeps besides
+(a start point dragged on the plot, points drawn on it): :meth:`Panel.get_state` gives
+it as a JSON-able dict, :meth:`Panel.set_state` puts it back, :meth:`Panel.save` and
+:meth:`Panel.load` keep it in a file.
+
+>>> import gankit as gk
+>>> race = gk.widgets.OptimizerRace("quadratic", ["SGD", "Adam"])
+>>> race.controls["lr.Adam"].value = 0.05
+>>> again = gk.widgets.OptimizerRace("quadratic", ["SGD", "Adam"])
+>>> again.set_state(race.get_state())
+>>> again.controls["lr.Adam"].value
+0.05
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import ipywidgets
+import traitlets
+
+from gankit.widgets._common import ErrorBox
+
+_NOT_SETTINGS = (ipywidgets.Button, ipywidgets.Play, ipywidgets.HTML, ipywidgets.Output)
+
+
+def _settings(controls: dict, prefix: str = "") -> Iterator[tuple[str, ipywidgets.Widget]]:
+    """``(name, control)`` for every control that holds a setting (nested dicts as a.b)."""
+    for name, control in controls.items():
+        if isinstance(control, dict):
+            yield from _settings(control, f"{prefix}{name}.")
+        elif hasattr(control, "value") and not isinstance(control, _NOT_SETTINGS):
+            yield prefix + name, control
+
+
+def _plain(value: Any) -> Any:
+    """A control's value as JSON: tuples become lists, numpy numbers Python ones."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return _plain(a) == _plain(b)
+
+
+class Panel(traitlets.HasTraits):
+    """Base of every gankit panel (see the module docstring).
+
+    A subclass sets ``controls`` (name -> widget), ``errors`` (an :class:`ErrorBox`) and
+    ``widget`` (the box Jupyter shows), and overrides :meth:`_own_state` /
+    :meth:`_set_own_state` for what it keeps besides its controls.
+    """
+
+    controls: dict
+    errors: ErrorBox
+    widget: ipywidgets.Widget
+
+    # -- display ---------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Jupyter shows the panel's box; plain text (a stored lesson, nbval) is the repr."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle = dict(bundle, **{"text/plain": repr(self)})
+        return bundle
+
+    # -- the setting -------------------------------------------------------------------
+    def _own_state(self) -> dict:
+        """What the panel keeps besides its controls (JSON-able); none by default."""
+        return {}
+
+    def _set_own_state(self, state: dict) -> None:
+        """Restore :meth:`_own_state`'s part of a setting."""
+
+    def get_state(self) -> dict:
+        """The panel's whole setting as a plain, JSON-able dict."""
+        state = {name: _plain(control.value) for name, control in _settings(self.controls)}
+        return state | self._own_state()
+
+    def set_state(self, state: dict) -> None:
+        """Put back a setting from :meth:`get_state` (all of it or some names).
+
+        Unknown names and values a control cannot take are refused with a ValueError
+        that names them, before anything changes.
+        """
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict from get_state(), got {state!r}")
+        controls = dict(_settings(self.controls))
+        own = set(self._own_state())
+        unknown = set(state) - set(controls) - own
+        if unknown:
+            raise ValueError(
+                f"unknown setting(s) {sorted(unknown)} for {type(self).__name__}; "
+                f"allowed: {sorted(set(controls) | own)}"
+            )
+        for name, value in state.items():
+            options = getattr(controls.get(name), "options", None)
+            if options is not None:
+                allowed = [o[1] if isinstance(o, tuple) else o for o in options]
+                if not any(_same(value, a) for a in allowed):
+                    raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+        # Twice: a control set early can be reset by one set later (a new surface resets
+        # the learning rates to its own); the second pass puts the asked values back.
+        for _ in range(2):
+            for name, value in state.items():
+                if name in controls and not _same(controls[name].value, value):
+                    controls[name].value = tuple(value) if isinstance(value, list) else value
+        self._set_own_state({k: v for k, v in state.items() if k in own})
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the setting to a JSON file; returns the path."""
+        payload = {"panel": type(self).__name__, "state": self.get_state()}
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(payload, f, indent=2)
+        return str(path)
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Read a setting saved by :meth:`save` (of a panel of the same kind)."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                payload = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not a saved panel setting (not JSON: {error})") from None
+        if not isinstance(payload, dict) or "state" not in payload:
+            raise ValueError(f"{path} is not a saved panel setting (no 'state')")
+        if payload.get("panel") != type(self).__name__:
+            raise ValueError(
+                f"{path} holds the setting of a {payload.get('panel')!r} panel, "
+                f"not of a {type(self).__name__!r}"
+            )
+        self.set_state(payload["state"])
