@@ -42,14 +42,8 @@ NUMBERS: dict[str, Number] = {
     "lam": Number("lam", 1.0, 0.0, 3.0),
 }
 
-LOSSES: dict[str, str] = {
-    "gan": "minimax: G minimises log(1 - D(G(z))), which saturates when D wins",
-    "nsgan": "non-saturating: G maximises log D(G(z))",
-    "wgan": "Wasserstein: a critic's score difference (needs a Lipschitz critic)",
-    "hinge": "hinge: D's margins at +-1, G raises D's score",
-    "lsgan": "least squares: D regresses real to 1 and fake to 0",
-}
-assert tuple(LOSSES) == losses.LOSSES
+LOSSES: dict[str, str] = losses.ABOUT
+"""Each loss of :data:`gankit.losses.LOSSES` in a line."""
 
 
 # -- schemes ------------------------------------------------------------------------
@@ -100,32 +94,12 @@ class RegEntry(NamedTuple):
     about: str
 
 
-REGULARIZERS: dict[str, RegEntry] = {
-    e.name: e
-    for e in (
-        RegEntry("none", None, None, "no regulariser"),
-        RegEntry("R1", reg.R1, Number("gamma", 1.0, 0.0, 10.0), "gradient penalty on real data"),
-        RegEntry("R2", reg.R2, Number("gamma", 1.0, 0.0, 10.0), "gradient penalty on fakes"),
-        RegEntry(
-            "WGAN-GP",
-            lambda gamma: reg.GradientPenalty(gamma, 1.0),
-            Number("gamma", 1.0, 0.0, 10.0),
-            "|grad D| pulled to 1 between real and fake (Gulrajani et al. 2017)",
-        ),
-        RegEntry(
-            "instance noise",
-            reg.InstanceNoise,
-            Number("sigma", 0.1, 0.0, 3.0),
-            "Gaussian noise on every input of D",
-        ),
-        RegEntry(
-            "label smoothing",
-            reg.LabelSmoothing,
-            Number("real_label", 0.9, 0.5, 1.0),
-            "real samples labelled below 1 (gan, nsgan, lsgan only)",
-        ),
-    )
+REGULARIZERS: dict[str, RegEntry] = {"none": RegEntry("none", None, None, "no regulariser")} | {
+    cls.label: RegEntry(cls.label, cls.from_number, Number(*cls.slider), cls.about)
+    for cls in reg.REGULARIZERS
 }
+"""Built from the records of :mod:`gankit.reg` (their ``label``, ``slider``, ``about``):
+a new regulariser is written in that one file."""
 
 
 def regularizer(name: str, value: float | None = None) -> Any:

@@ -42,8 +42,18 @@ from gankit.reg import (  # noqa: F401  (the penalties' math lives with their re
 
 Array = jax.Array
 
-LOSSES = ("gan", "nsgan", "wgan", "hinge", "lsgan")
-"""Loss names: the Dirac-GAN's ``gan``, ``nsgan``, ``wgan``, ``hinge``, plus ``lsgan``."""
+ABOUT = {
+    "gan": "minimax: G minimises log(1 - D(G(z))), which saturates when D wins",
+    "nsgan": "non-saturating: G maximises log D(G(z))",
+    "wgan": "Wasserstein: a critic's score difference (needs a Lipschitz critic)",
+    "hinge": "hinge: D's margins at +-1, G raises D's score",
+    "lsgan": "least squares: D regresses real to 1 and fake to 0",
+}
+"""Each loss in a line (the panels' and the catalogue's)."""
+
+LOSSES = tuple(ABOUT)
+"""Loss names: the Dirac-GAN's ``gan``, ``nsgan``, ``wgan``, ``hinge``, plus ``lsgan``; a
+new loss is a line above and a branch in each of the two ``*_terms`` functions below."""
 
 CLASSIFIER_LOSSES = ("gan", "nsgan", "lsgan")
 """Losses with a real label, so one-sided label smoothing means something."""

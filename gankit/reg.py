@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -101,6 +102,17 @@ class Regularizer:
 
     real_label: float = 1.0
 
+    # How a panel offers it (gankit.catalogue reads these): its name there, its one
+    # number as (name, default, low, high), and a line saying what it does.
+    label: ClassVar[str]
+    slider: ClassVar[tuple[str, float, float, float]]
+    about: ClassVar[str]
+
+    @classmethod
+    def from_number(cls, value: float) -> Regularizer:
+        """The record with its slider's number set to ``value`` (the others default)."""
+        return cls(**{cls.slider[0]: value})
+
     def inputs(self, real: Array, fake: Array, key: Array) -> tuple[Array, Array]:
         return real, fake
 
@@ -120,6 +132,9 @@ class R1(Regularizer):
     """Zero-centred gradient penalty on real data, ``gamma/2 * ||grad D(x_real)||^2``."""
 
     gamma: float = 1.0
+    label: ClassVar[str] = "R1"
+    slider: ClassVar[tuple] = ("gamma", 1.0, 0.0, 10.0)
+    about: ClassVar[str] = "gradient penalty on real data"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gamma", _checks.non_negative("gamma", self.gamma))
@@ -136,6 +151,9 @@ class R2(Regularizer):
     """Zero-centred gradient penalty on generated data, ``gamma/2 * ||grad D(x_fake)||^2``."""
 
     gamma: float = 1.0
+    label: ClassVar[str] = "R2"
+    slider: ClassVar[tuple] = ("gamma", 1.0, 0.0, 10.0)
+    about: ClassVar[str] = "gradient penalty on fakes"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gamma", _checks.non_negative("gamma", self.gamma))
@@ -153,6 +171,9 @@ class GradientPenalty(Regularizer):
 
     gamma: float = 10.0
     target: float = 1.0
+    label: ClassVar[str] = "WGAN-GP"
+    slider: ClassVar[tuple] = ("gamma", 1.0, 0.0, 10.0)
+    about: ClassVar[str] = "|grad D| pulled to 1 between real and fake (Gulrajani et al. 2017)"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gamma", _checks.non_negative("gamma", self.gamma))
@@ -170,6 +191,9 @@ class InstanceNoise(Regularizer):
     """Gaussian noise of standard deviation ``sigma`` added to every discriminator input."""
 
     sigma: float = 0.5
+    label: ClassVar[str] = "instance noise"
+    slider: ClassVar[tuple] = ("sigma", 0.1, 0.0, 3.0)
+    about: ClassVar[str] = "Gaussian noise on every input of D"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sigma", _checks.non_negative("sigma", self.sigma))
@@ -188,6 +212,9 @@ class LabelSmoothing(Regularizer):
     """One-sided label smoothing: real samples are labelled ``real_label`` (< 1)."""
 
     real_label: float = 0.9
+    label: ClassVar[str] = "label smoothing"
+    slider: ClassVar[tuple] = ("real_label", 0.9, 0.5, 1.0)
+    about: ClassVar[str] = "real samples labelled below 1 (gan, nsgan, lsgan only)"
 
     def __post_init__(self) -> None:
         value = _checks.finite("real_label", self.real_label)
