@@ -221,6 +221,7 @@ def verdict(
     *,
     cut_at: int = -1,
     left_view: bool = False,
+    radius: float | None = None,
 ) -> str:
     """Converges, cycles or diverges (and at which step), judged on the first ``steps``.
 
@@ -228,7 +229,11 @@ def verdict(
     drawn (``cut_at``; ``left_view`` says whether it left the view or blew up there);
     otherwise the envelope of its distance to the equilibrium (of its step length, when
     none is known) over the last quarter is compared with the second quarter: shrinking
-    is "converges", growing is "diverges (slowly)", neither is "cycles".
+    is "converges", growing is "diverges (slowly)", neither is "cycles". Given the
+    ``radius`` of the linearised step at the equilibrium, a run that neither grows nor
+    shrinks is told apart: one that cycles away from an unstable equilibrium (radius > 1,
+    a limit cycle of a nonlinear game) and one that converges too slowly to see (< 1),
+    so the verdict never contradicts the radius beside it.
 
     >>> import gankit as gk
     >>> traj = gk.simulate(gk.games.Bilinear(), gk.schemes.extragradient(0.3), steps=200)
@@ -257,6 +262,11 @@ def verdict(
         return "converges"
     if rate > 1 + 2e-4:
         return "diverges (slowly)"
+    if radius is not None and math.isfinite(radius):
+        if radius > 1 + 1e-4:
+            return f"cycles away from an unstable equilibrium (radius {radius:.4g} > 1)"
+        if radius < 1 - 1e-4:
+            return f"converges too slowly to see here (radius {radius:.4g} < 1)"
     return "cycles"
 
 

@@ -67,12 +67,12 @@ def _mlp_trunk(x: Any, batch_norm: bool) -> Any:
     return layers.Reshape(IMAGE_SHAPE)(x)
 
 
-def mlp_generator(
+def mlp_image_generator(
     latent_dim: int = LATENT_DIM, *, batch_norm: bool = True, name: str = "mlp_generator"
 ) -> keras.Model:
     """Dense 256-512-1024-784 generator with LeakyReLU(0.2) and BatchNorm (classic example).
 
-    >>> mlp_generator().count_params()
+    >>> mlp_image_generator().count_params()
     1493520
     """
     latent_dim = _checks.count("latent_dim", latent_dim)
@@ -86,10 +86,10 @@ def _mlp_critic(x: Any) -> Any:
     return layers.Dense(1, name="logit")(x)
 
 
-def mlp_discriminator(*, name: str = "mlp_discriminator") -> keras.Model:
+def mlp_image_discriminator(*, name: str = "mlp_discriminator") -> keras.Model:
     """Dense 512-256-1 discriminator with LeakyReLU(0.2); outputs a logit.
 
-    >>> mlp_discriminator().count_params()
+    >>> mlp_image_discriminator().count_params()
     533505
     """
     image = keras.Input(IMAGE_SHAPE, name="image")
@@ -292,7 +292,7 @@ def build_pair(
         return g, d
     arch = _checks.choice("arch", arch, ARCHITECTURES)
     if arch == "mlp":
-        return mlp_generator(latent_dim, batch_norm=batch_norm), mlp_discriminator()
+        return mlp_image_generator(latent_dim, batch_norm=batch_norm), mlp_image_discriminator()
     if arch == "dcgan":
         w = 64 if width is None else width
         return dcgan_generator(latent_dim, width=w, batch_norm=batch_norm), dcgan_discriminator(

@@ -14,7 +14,7 @@ def _noise(n: int = 4, dim: int = im.LATENT_DIM) -> np.ndarray:
 
 
 def test_mlp_matches_classic_example():
-    g, d = im.mlp_generator(), im.mlp_discriminator()
+    g, d = im.mlp_image_generator(), im.mlp_image_discriminator()
     dense_g = [layer.units for layer in g.layers if layer.__class__.__name__ == "Dense"]
     dense_d = [layer.units for layer in d.layers if layer.__class__.__name__ == "Dense"]
     assert dense_g == [256, 512, 1024, 784]
@@ -23,7 +23,7 @@ def test_mlp_matches_classic_example():
     dense = 100 * 256 + 256 + 256 * 512 + 512 + 512 * 1024 + 1024 + 1024 * 784 + 784
     assert g.count_params() == dense + 4 * (256 + 512 + 1024)
     assert d.count_params() == 784 * 512 + 512 + 512 * 256 + 256 + 256 + 1
-    no_bn = im.mlp_generator(batch_norm=False)
+    no_bn = im.mlp_image_generator(batch_norm=False)
     assert no_bn.count_params() == dense
 
 
@@ -67,7 +67,7 @@ def test_conditional_label_changes_output(arch):
 
 
 def test_latent_dim_is_respected():
-    g = im.mlp_generator(latent_dim=16)
+    g = im.mlp_image_generator(latent_dim=16)
     assert g.input_shape == (None, 16)
     assert g(_noise(2, 16)).shape == (2, 28, 28, 1)
 
@@ -77,9 +77,9 @@ def test_latent_dim_is_respected():
     [
         (lambda: im.build_pair("gru"), "arch must be one of 'mlp', 'dcgan', 'upsample'"),
         (lambda: im.build_pair("dcgan", conditional=True), "arch must be one of 'mlp', 'upsample'"),
-        (lambda: im.mlp_generator(latent_dim=0), "latent_dim must be an integer >= 1"),
+        (lambda: im.mlp_image_generator(latent_dim=0), "latent_dim must be an integer >= 1"),
         (lambda: im.dcgan_generator(width=2.5), "width must be an integer"),
-        (lambda: im.mlp_generator(batch_norm="yes"), "batch_norm must be True or False"),
+        (lambda: im.mlp_image_generator(batch_norm="yes"), "batch_norm must be True or False"),
         (lambda: im.conditional_generator(num_classes=1), "num_classes must be an integer >= 2"),
     ],
 )

@@ -37,7 +37,9 @@ def test_error_box_shows_then_clears():
     assert callback("boom") is None
     assert isinstance(box.last_error, RuntimeError)
     assert "it broke" in box.text and "Traceback" in box.text
-    assert box.widget.outputs[0]["name"] == "stderr"
+    # one sentence, the traceback folded under "details" (not a stderr dump)
+    assert box.widget.outputs[0]["output_type"] == "display_data"
+    assert box.message == "it broke"
     assert callback("fine") == "ok"
     assert box.text == "" and box.last_error is None and calls == ["fine"]
     assert "gankit-errors" in box.widget._dom_classes

@@ -35,6 +35,8 @@ class HaltOnNonFinite(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         model = self.model
+        # Inside fit() Keras' JAX trainer holds the live values here, not in the variables
+        # (no public handle); outside it, the variable is current.
         state = getattr(model, "_jax_state", None)
         if state:
             value = int(np.asarray(state["non_trainable_variables"][model.layout.halt_index]))

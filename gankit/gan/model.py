@@ -234,6 +234,7 @@ class GAN(keras.Model):
                 lambda result: int(result[1][1][where]) >= 0,
             )
 
+        # Keras' own wrapper that loops steps_per_execution steps (no public handle).
         self.train_function = self._make_function(step)
 
     def compile(self, **kwargs: Any) -> None:

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import functools
 import html
+import struct
 import traceback
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -90,8 +92,10 @@ class ErrorBox:
 
     Callbacks run by a widget event have nowhere to print a traceback in JupyterLab, so
     a panel wraps each in :meth:`guard`: an exception is shown in ``widget`` (and kept in
-    ``last_error``) instead of vanishing; the next successful call clears it. Works
-    without a browser or kernel (it writes the Output's ``outputs`` directly).
+    ``last_error``) instead of vanishing; the next successful call clears it. A student
+    sees one sentence (the error's message); the traceback is one click away, folded
+    under "details". Works without a browser or kernel (it writes the Output's
+    ``outputs`` directly).
 
     >>> from gankit.widgets._common import ErrorBox
     >>> box = ErrorBox()
@@ -109,15 +113,34 @@ class ErrorBox:
         self.last_error: BaseException | None = None
 
     @property
+    def message(self) -> str:
+        """The sentence the box shows (empty when the last call succeeded)."""
+        return "" if self.last_error is None else sentence(self.last_error)
+
+    @property
     def text(self) -> str:
-        """What the box shows now (empty when the last call succeeded)."""
-        return "".join(o.get("text", "") for o in self.widget.outputs)
+        """What the box holds now: the sentence, then the folded traceback ("" if none)."""
+        return "\n".join(o["data"]["text/plain"] for o in self.widget.outputs)
 
     def show(self, error: BaseException) -> None:
-        """Display ``error`` (with its traceback) in the box."""
+        """Display ``error`` in the box: its sentence, and its traceback under "details"."""
         self.last_error = error
-        lines = traceback.format_exception(type(error), error, error.__traceback__)
-        self.widget.outputs = ({"output_type": "stream", "name": "stderr", "text": "".join(lines)},)
+        lines = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        said = sentence(error)
+        markup = (
+            f'<div class="gankit-error" style="color:var(--jp-error-color1,#b00020)">'
+            f"{html.escape(said)}</div>"
+            '<details class="gankit-error-details"><summary>details</summary>'
+            '<pre style="white-space:pre-wrap;max-height:12em;overflow:auto;font-size:11px">'
+            f"{html.escape(lines)}</pre></details>"
+        )
+        self.widget.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"text/html": markup, "text/plain": f"{said}\n{lines}"},
+                "metadata": {},
+            },
+        )
 
     def clear(self) -> None:
         """Empty the box."""
@@ -139,6 +162,74 @@ class ErrorBox:
             return result
 
         return guarded
+
+
+# -- clicks on a plot ----------------------------------------------------------------
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """Encode an ``(h, w, 4)`` uint8 array as PNG bytes (no imaging library needed)."""
+    h, w, _ = rgba.shape
+    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+_CLEAR_PNG = _png(np.zeros((1, 1, 4), np.uint8))
+
+
+def click_layer(
+    view: View,
+    sx: bqplot.Scale,
+    sy: bqplot.Scale,
+    on_click: Callable[[float, float], None],
+) -> bqplot.Image:
+    """A transparent bqplot ``Image`` over the whole view that reports clicks.
+
+    bqplot's ``Image`` mark sends a click as data coordinates (``click_x``,
+    ``click_y``); other marks send no position. Put the layer above every mark that
+    would take the click (a heatmap, dense lines) and below the marks that must stay
+    draggable; ``on_click(x, y)`` gets the point.
+    """
+    layer = bqplot.Image(
+        image=ipywidgets.Image(value=_CLEAR_PNG, format="png"),
+        x=[view.x_min, view.x_max],
+        y=[view.y_min, view.y_max],
+        scales={"x": sx, "y": sy},
+    )
+
+    def handler(_mark: Any, content: dict) -> None:
+        data = content.get("data") or {}
+        if "click_x" in data and "click_y" in data:
+            on_click(float(data["click_x"]), float(data["click_y"]))
+
+    layer.on_element_click(handler)
+    return layer
+
+
+def sentence(error: BaseException) -> str:
+    """An exception as the one sentence a student reads: its message, first line only.
+
+    >>> sentence(ValueError("learning_rate must be positive, got -1"))
+    'learning_rate must be positive, got -1'
+    >>> sentence(KeyError("x"))
+    "KeyError: 'x'"
+    """
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    if isinstance(error, ValueError | TypeError | RuntimeError) and first:
+        return first
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 # -- the fixed view --------------------------------------------------------------------
@@ -273,7 +364,9 @@ def set_curves(lines: bqplot.Lines, x: Any, ys: Any, fit_y: bool = True) -> None
     The x scale, and the y scale unless ``fit_y`` is false, are fitted to the finite data.
     """
     x = np.asarray(x, np.float64)
-    ys = np.asarray(ys, np.float64).reshape(-1, len(x))
+    ys = np.atleast_2d(np.asarray(ys, np.float64))  # (curves, len(x))
+    if len(x) == 0:  # cleared (a Reset): back to the one placeholder point, drawn as nothing
+        x, ys = np.zeros(1), np.zeros((len(ys), 1))
     fit_scale(lines.scales["x"], x)
     if fit_y:
         fit_scale(lines.scales["y"], ys)

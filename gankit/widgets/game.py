@@ -22,9 +22,7 @@ True
 from __future__ import annotations
 
 import math
-import struct
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import bqplot
@@ -65,55 +63,6 @@ def make_game(name: str, loss: str = "gan", reg: str = "none", weight: float = 1
 
 
 # -- a transparent layer that turns a click into data coordinates ------------------------
-
-
-def _png(rgba: np.ndarray) -> bytes:
-    """Encode an ``(h, w, 4)`` uint8 array as PNG bytes (no imaging library needed)."""
-    h, w, _ = rgba.shape
-    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
-_CLEAR_PNG = _png(np.zeros((1, 1, 4), np.uint8))
-
-
-def click_layer(
-    view: _common.View,
-    sx: bqplot.Scale,
-    sy: bqplot.Scale,
-    on_click: Callable[[float, float], None],
-) -> bqplot.Image:
-    """A transparent bqplot ``Image`` over the whole view that reports clicks.
-
-    bqplot's ``Image`` mark sends a click as data coordinates (``click_x``,
-    ``click_y``); other marks send no position. Put the layer below the marks that
-    should stay clickable; ``on_click(x, y)`` gets the point.
-    """
-    layer = bqplot.Image(
-        image=ipywidgets.Image(value=_CLEAR_PNG, format="png"),
-        x=[view.x_min, view.x_max],
-        y=[view.y_min, view.y_max],
-        scales={"x": sx, "y": sy},
-    )
-
-    def handler(_mark: Any, content: dict) -> None:
-        data = content.get("data") or {}
-        if "click_x" in data and "click_y" in data:
-            on_click(float(data["click_x"]), float(data["click_y"]))
-
-    layer.on_element_click(handler)
-    return layer
 
 
 def as_game(game: Any) -> tuple[str, games.Game]:
@@ -251,7 +200,7 @@ class GameTrajectories(Panel):
             colors=["#9a9a9a"],
             opacities=[0.8],
         )
-        self.clicks = click_layer(self.view, sx, sy, self._on_click)
+        self.clicks = _common.click_layer(self.view, sx, sy, self._on_click)
         self.equilibrium = bqplot.Scatter(
             x=[],
             y=[],
@@ -474,7 +423,13 @@ class GameTrajectories(Panel):
             at = int(traj.diverged_at)
             cut = _common.clip_path(traj[: steps + 1], self.view, at if at <= steps else -1)
             self.verdicts[name] = analysis.verdict(
-                traj, steps, at, eq, cut_at=cut.cut_at, left_view=cut.reason == "left the view"
+                traj,
+                steps,
+                at,
+                eq,
+                cut_at=cut.cut_at,
+                left_view=cut.reason == "left the view",
+                radius=self.radii.get(name),
             )
             line = self.lines[name]
             with line.hold_sync():

@@ -121,6 +121,7 @@ class MNISTTrainer(Panel):
 
         super().__init__()
         self.total_steps = _checks.count("total_steps", total_steps)
+        self.run_length = self.total_steps  # what Start trains again once a run finished
         self.batch_size = _checks.count("batch_size", batch_size)
         self.chunk_steps = _checks.count("chunk_steps", chunk_steps)
         self.preview_every = _checks.count("preview_every", preview_every)
@@ -331,6 +332,17 @@ class MNISTTrainer(Panel):
             rows[0] += ["-", "-"]
         headers = ["state", "step", "images/s", "ETA", "classifier-FID", "classes"]
         self.status.value = html_table(headers, rows)
+        self._enable_buttons()
+
+    def _enable_buttons(self) -> None:
+        """Only the buttons that do something now are live: no press is a dead end."""
+        running, paused = self.state == "running", self.state == "paused"
+        self.start_button.disabled = running or paused
+        self.start_button.description = "Train more" if self.step >= self.total_steps else "Start"
+        self.pause_button.disabled = not running
+        self.resume_button.disabled = not paused
+        self.stop_button.disabled = not (running or paused)
+        self.load_button.disabled = running
 
     # -- measuring ------------------------------------------------------------------
     def measure(self, n: int | None = None) -> dict:
@@ -392,10 +404,16 @@ class MNISTTrainer(Panel):
             self.refresh()
 
     def start(self, steps: int | None = None) -> MNISTTrainer:
-        """Train (in the background) until ``total_steps`` (or ``steps`` more updates)."""
+        """Train (in the background) until ``total_steps`` (or ``steps`` more updates).
+
+        A finished run (its ``total_steps`` reached) trains as many steps again: Start
+        always starts something.
+        """
         if self.running:
             raise RuntimeError("training is already running; pause or stop it first")
         more = None if steps is None else _checks.count("steps", steps)
+        if more is None and self.gan.step >= self.total_steps:
+            more = self.run_length
         self._target = self.total_steps if more is None else self.gan.step + more
         if more is not None and self._target > self.total_steps:
             self.total_steps = self._target
@@ -405,6 +423,7 @@ class MNISTTrainer(Panel):
         self.state = "running"
         self._thread = threading.Thread(target=self._loop, name="gankit-mnist", daemon=True)
         self._thread.start()
+        self._show_status()
         return self
 
     def train(self, steps: int | None = None, *, wait: bool = False) -> MNISTTrainer:
@@ -427,11 +446,13 @@ class MNISTTrainer(Panel):
         return self._idle.wait(timeout)
 
     def resume(self) -> None:
-        """Continue a paused run."""
-        if self._thread is None or not self._thread.is_alive():
-            raise RuntimeError("nothing to resume: press Start")
+        """Continue a paused run; with none paused, start one (as Start does)."""
+        if not self.running:
+            self.start()
+            return
         self.state = "running"
         self._run.set()
+        self._show_status()
 
     def stop(self, wait: bool = True) -> None:
         """End the run after the current chunk; everything trained so far is kept."""

@@ -236,11 +236,14 @@ class OptimizerRace(Panel):
             x=[], y=[], text=[], scales=scales, colors=[], font_weight="bold", default_size=13,
             align="start",
         )  # fmt: skip
-        # A click anywhere on the plot adds a point to this mark; the panel keeps the
-        # newest one as the start. Dragging it moves the start too.
+        # A click anywhere on the plot (the layer above the heatmap, which would take it)
+        # moves the start; dragging the start's dot moves it too.
+        self.clicks = _common.click_layer(
+            self.view, sx, sy, self.errors.guard(lambda x, y: self.set_start((x, y)))
+        )
         self.start_mark = bqplot.Scatter(
             x=[self.start[0]], y=[self.start[1]], scales=scales, colors=["white"],
-            stroke="black", default_size=90, interactions={"click": "add"}, enable_move=True,
+            stroke="black", default_size=90, enable_move=True,
         )  # fmt: skip
         axes = [
             bqplot.Axis(scale=sx, label="x"),
@@ -248,7 +251,7 @@ class OptimizerRace(Panel):
         ]
         self.figure = bqplot.Figure(
             marks=[
-                self.heatmap, *self.paths.values(), self.heads, self.minimum_mark,
+                self.heatmap, self.clicks, *self.paths.values(), self.heads, self.minimum_mark,
                 self.cut_labels, self.start_mark,
             ],
             axes=axes, legend_location="top-right", title="click the plot to move the start",
@@ -419,6 +422,9 @@ class OptimizerRace(Panel):
             self.surface = _surface(key)[1]
             self.view = _common.View.make(_VIEWS[key])
             self.start = _STARTS[key]
+            with self.clicks.hold_sync():
+                self.clicks.x = [self.view.x_min, self.view.x_max]
+                self.clicks.y = [self.view.y_min, self.view.y_max]
             for axis, scale in zip(("x", "y"), self.figure.axes, strict=True):
                 lo, hi = (self.view.x_min, self.view.x_max) if axis == "x" else (
                     self.view.y_min, self.view.y_max

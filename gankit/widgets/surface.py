@@ -24,7 +24,7 @@ import traitlets
 from gankit import _checks, analysis, games
 from gankit.widgets import _common
 from gankit.widgets._panel import Panel
-from gankit.widgets.game import as_game, click_layer
+from gankit.widgets.game import as_game
 
 
 class MinimaxSurface(Panel):
@@ -72,7 +72,7 @@ class MinimaxSurface(Panel):
             color=np.zeros((2, 2)),
             scales={"x": sx, "y": sy, "color": sc},
         )
-        self.clicks = click_layer(self.view, sx, sy, self._on_click)
+        self.clicks = _common.click_layer(self.view, sx, sy, self._on_click)
         self.saddle = bqplot.Scatter(
             x=[],
             y=[],

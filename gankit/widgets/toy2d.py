@@ -291,7 +291,11 @@ class Toy2DLab(Panel):
             scales={"x": sx, "y": sy},
             default_size=30,
             colors=["#000000"],
-            interactions={"click": "add"},
+        )
+        # Clicks add drawn points: the layer lies above the heatmap, arrows and manifold
+        # (which would take the click) and below nothing that needs one.
+        m["clicks"] = _common.click_layer(
+            self.view, sx, sy, self.errors.guard(lambda x, y: self.add_point((x, y)))
         )
         ax = [bqplot.Axis(scale=sx, label="x1"), bqplot.Axis(scale=sy, side="left")]
         self.plane = bqplot.Figure(
@@ -302,6 +306,7 @@ class Toy2DLab(Panel):
                 m["real"],
                 m["fake"],
                 m["fake_field"],
+                m["clicks"],
                 m["drawn"],
             ],
             axes=ax,
@@ -520,11 +525,12 @@ class Toy2DLab(Panel):
         if show["manifold"]:
             self._draw_manifold()
         m["manifold"].visible = show["manifold"]
-        h = self._history
-        if show["losses"] and len(h):
+        m["drawn"].visible = self.controls["dataset"].value == "drawn"
+        h = self._history  # empty after a Reset: the curves are cleared, not kept
+        if show["losses"]:
             _common.set_curves(m["losses"], h[:, 0], h[:, 1:3].T)
         self.loss_fig.layout.display = None if show["losses"] else "none"
-        if show["metrics"] and len(h):
+        if show["metrics"]:
             _common.set_curves(m["metrics"], h[:, 0], np.nan_to_num(h[:, 3:6].T), fit_y=False)
         self.metric_fig.layout.display = None if show["metrics"] else "none"
         self._update_status()
@@ -684,6 +690,15 @@ class Toy2DLab(Panel):
 
     def __repr__(self) -> str:
         return f"Toy2DLab(dataset={self.controls['dataset'].value!r}, step={self.gan.step})"
+
+    def add_point(self, point: Any) -> None:
+        """Add one drawn point (what a click on the plot does); the data become "drawn"."""
+        pts = data.points(np.vstack([self.drawn.reshape(-1, 2), np.asarray(point, np.float32)]))
+        if self.controls["dataset"].value == "drawn":
+            with self.marks["drawn"].hold_sync():
+                self.marks["drawn"].x, self.marks["drawn"].y = pts[:, 0], pts[:, 1]
+        else:
+            self.draw_points(pts)
 
     def draw_points(self, points: Any) -> None:
         """Replace the drawn points (what clicking on the plot adds) and train on them."""

@@ -445,8 +445,11 @@ JS_WIDGET_ERRORS = """
 
 
 def panel_callback_errors(panel) -> list[str]:
-    """Tracebacks a panel's own Output widget shows (where panels put callback errors)."""
-    found = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    """Errors a panel's own Output widget shows (where panels put callback errors): a
+    gankit panel's one-sentence error box, or a traceback printed to stderr."""
+    found = panel.locator(
+        ".gankit-error, .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
     return [found.nth(i).inner_text()[:1000] for i in range(found.count())]
 
 
