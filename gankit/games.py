@@ -24,6 +24,7 @@ import numpy as np
 
 from gankit import _checks, _pytree
 from gankit import losses as _losses
+from gankit import reg as _reg
 
 Array = jax.Array
 
@@ -165,6 +166,12 @@ class DiracGAN(Game):
         self.loss = _losses.check_loss(loss)
         self.reg = _losses.check_reg(reg, self.loss)
 
+    @staticmethod
+    def switchable(loss: str = "gan", **weights: float) -> SwitchableDiracGAN:
+        """The same game with its loss and regulariser as traced numbers (see
+        :class:`SwitchableDiracGAN`): ``switchable("wgan", GradientPenalty=1.0)``."""
+        return SwitchableDiracGAN(loss, **weights)
+
     @property
     def equilibrium(self) -> np.ndarray:
         return np.zeros(2, np.float32)
@@ -199,6 +206,68 @@ class DiracGAN(Game):
 
 
 _pytree.register(DiracGAN, ["reg"], ["loss"])
+
+SWITCHABLE_REGS = ("R1", "R2", "GradientPenalty", "InstanceNoise")
+"""The regularisers a switchable Dirac-GAN holds, each in its slot (unused ones at 0)."""
+
+
+class SwitchableDiracGAN(DiracGAN):
+    """A Dirac-GAN whose loss and regulariser are traced numbers, not its structure.
+
+    Every choice of loss (an index into :data:`gankit.losses.LOSSES`) and of regulariser
+    (R1, R2, WGAN-GP or instance noise, each a weight; the unused ones 0) has the same
+    pytree structure, so a simulation or a spectral radius compiled for one serves them
+    all: a panel switching losses or regularisers reruns without compiling. The values
+    are those of :class:`DiracGAN` with the same loss and regulariser (to float rounding:
+    instance noise is always integrated, at sigma 0 when unused).
+
+    >>> import gankit as gk
+    >>> gk.games.DiracGAN.switchable("hinge", InstanceNoise=0.5)
+    DiracGAN(loss='hinge', reg=InstanceNoise(sigma=0.5))
+    """
+
+    def __init__(self, loss: str = "gan", **weights: float) -> None:
+        unknown = set(weights) - set(SWITCHABLE_REGS)
+        if unknown:
+            raise ValueError(
+                f"unknown regulariser(s) {sorted(unknown)}; allowed: {SWITCHABLE_REGS}"
+            )
+        w = {name: weights.get(name, 0.0) for name in SWITCHABLE_REGS}
+        self.loss_index = jnp.asarray(_losses.LOSSES.index(_losses.check_loss(loss)), jnp.int32)
+        self.reg = (
+            _reg.R1(w["R1"]),
+            _reg.R2(w["R2"]),
+            _reg.GradientPenalty(w["GradientPenalty"], 1.0),
+            _reg.InstanceNoise(w["InstanceNoise"]),
+        )
+
+    @property
+    def loss(self) -> str:
+        return _losses.LOSSES[int(self.loss_index)]
+
+    def _terms(self, theta: Array, psi: Array) -> tuple:
+        eps, w = self._noise()
+        return w, _losses.switch_terms(self.loss_index, psi * eps, psi * (theta + eps))
+
+    def loss_y(self, x: Array, y: Array) -> Array:
+        psi = y[0]
+        w, (real, fake, _) = self._terms(x[0], psi)
+        loss = jnp.sum(w * real) + jnp.sum(w * fake)
+        for r in self.reg:
+            loss = loss + r.dirac_penalty(psi)
+        return loss
+
+    def loss_x(self, x: Array, y: Array) -> Array:
+        w, (_, _, per) = self._terms(x[0], y[0])
+        return jnp.sum(w * per)
+
+    def __repr__(self) -> str:
+        active = [r for r in self.reg if float(next(iter(vars(r).values()))) != 0.0]
+        reg = "None" if not active else ", ".join(map(repr, active))
+        return f"DiracGAN(loss={self.loss!r}, reg={reg})"
+
+
+_pytree.register(SwitchableDiracGAN, ["reg", "loss_index"])
 
 
 class FunctionGame(Game):

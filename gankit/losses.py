@@ -97,6 +97,22 @@ def generator_terms(loss: str, fake_logits: Array) -> Array:
     return -f  # wgan, hinge
 
 
+def switch_terms(index: Array, real_logits: Array, fake_logits: Array) -> tuple:
+    """Both players' per-sample terms for the loss ``LOSSES[index]``, ``index`` traced.
+
+    One program serves every loss (``lax.switch``): a panel switching losses reruns,
+    it does not recompile. Returns ``(d_real, d_fake, g_fake)``.
+    """
+
+    def terms(name: str) -> Callable:
+        def of(r: Array, f: Array) -> tuple:
+            return (*discriminator_terms(name, r, f), generator_terms(name, f))
+
+        return of
+
+    return jax.lax.switch(index, [terms(n) for n in LOSSES], real_logits, fake_logits)
+
+
 def discriminator_loss(
     loss: str, real_logits: Array, fake_logits: Array, real_label: float | Array = 1.0
 ) -> Array:

@@ -1,5 +1,6 @@
 """The Dirac-GAN against Mescheder, Geiger & Nowozin (2018)."""
 
+import jax
 import numpy as np
 import pytest
 
@@ -72,3 +73,31 @@ def test_losses_at_equilibrium():
     assert float(gk.games.DiracGAN("hinge").loss_y(x, y)) == pytest.approx(2.0)
     smoothed = gk.games.DiracGAN("gan", reg=R.LabelSmoothing(0.9))
     assert float(smoothed.loss_y(x, y)) == pytest.approx(2 * np.log(2), rel=1e-6)
+
+
+@pytest.mark.parametrize("loss", gk.losses.LOSSES)
+def test_switchable_dirac_gan_is_the_dirac_gan_with_one_structure(loss):
+    cases = [
+        ({}, None),
+        ({"R1": 0.7}, gk.reg.R1(0.7)),
+        ({"R2": 0.7}, gk.reg.R2(0.7)),
+        ({"GradientPenalty": 0.4}, gk.reg.GradientPenalty(0.4, 1.0)),
+        ({"InstanceNoise": 0.3}, gk.reg.InstanceNoise(0.3)),
+    ]
+    scheme = gk.schemes.extragradient(0.2)
+    structures = set()
+    for weights, reg in cases:
+        plain, switchable = (
+            gk.games.DiracGAN(loss, reg=reg),
+            gk.games.DiracGAN.switchable(loss, **weights),
+        )
+        np.testing.assert_allclose(
+            gk.simulate(switchable, scheme, steps=40, start=(0.7, -0.3)),
+            gk.simulate(plain, scheme, steps=40, start=(0.7, -0.3)),
+            atol=2e-6,
+        )
+        assert repr(switchable) == repr(plain)
+        structures.add(jax.tree.structure(switchable))
+    assert len(structures) == 1  # every loss and regulariser: one compiled program
+    with pytest.raises(ValueError, match="LabelSmoothing"):
+        gk.games.DiracGAN.switchable(loss, LabelSmoothing=0.9)

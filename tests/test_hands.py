@@ -104,3 +104,23 @@ def test_a_verdict_never_contradicts_the_radius_beside_it():
     bilinear = gk.widgets.GameTrajectories("bilinear", schemes=["alternating"])
     assert abs(bilinear.radii["alternating"] - 1) < 1e-4
     assert bilinear.verdicts["alternating"] == "cycles"
+
+
+def test_first_loss_and_regulariser_switch_recompiles_nothing():
+    panel = gk.widgets.GameTrajectories("dirac", schemes=["simultaneous", "optimistic"])
+    before = gk.compile_count()
+    for loss in ("nsgan", "wgan", "hinge"):
+        panel.loss.value = loss
+        assert panel.verdicts and panel.game.loss == loss  # the numbers are the new loss's
+    for reg in ("R1", "R2", "WGAN-GP", "instance noise", "none"):
+        panel.reg.value = reg
+    assert gk.compile_count() == before and panel.errors.text == ""
+    # and the result is the plain Dirac-GAN's
+    panel.reg.value, panel.reg_weight.value = "R1", 0.5
+    expected = gk.simulate(
+        gk.games.DiracGAN("hinge", reg=gk.reg.R1(0.5)),
+        gk.schemes.simultaneous(panel.learning_rate.value),
+        steps=panel.max_steps,
+        start=panel.start,
+    )
+    np.testing.assert_allclose(panel.trajectories["simultaneous"], expected, atol=2e-6)

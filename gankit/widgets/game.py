@@ -59,7 +59,10 @@ def make_game(name: str, loss: str = "gan", reg: str = "none", weight: float = 1
     weight = _checks.non_negative("weight", weight)
     if name == "bilinear":
         return games.Bilinear()
-    return games.DiracGAN(loss, reg=catalogue.regularizer(reg, weight))
+    record = catalogue.regularizer(reg, weight)  # checks the weight against its range
+    # Loss and regulariser as traced numbers: switching them reruns, never recompiles.
+    weights = {} if record is None else {type(record).__name__: weight}
+    return games.DiracGAN.switchable(loss, **weights)
 
 
 # -- a transparent layer that turns a click into data coordinates ------------------------
