@@ -54,7 +54,7 @@ __version__ = "0.1.0"
 
 # isort: split
 # -- core --
-from gankit import (  # noqa: E402  # noqa: E402
+from gankit import (  # noqa: E402
     analysis,
     catalogue,
     compiles,

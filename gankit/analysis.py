@@ -43,12 +43,7 @@ def jacobian(game: Game, point: Any) -> np.ndarray:
     [[0.0, -1.0], [1.0, 0.0]]
     """
     z = _point(game, point)
-
-    def flow(z):
-        gx, gy = game.grads(*game.split(z))
-        return -jnp.concatenate([gx, gy])
-
-    return np.asarray(jax.jacfwd(flow)(jnp.asarray(z)), np.float64) + 0.0  # no -0.0
+    return np.asarray(jax.jacfwd(lambda z: _flow_one(game, z))(jnp.asarray(z)), np.float64) + 0.0
 
 
 def eigenvalues(game: Game, point: Any) -> np.ndarray:
@@ -76,37 +71,8 @@ def spectral_radius(game: Game, scheme: Any, point: Any, **hyper: Any) -> float:
     >>> round(r, 4) == round((1 - 0.5**2 + 0.5**4) ** 0.5, 4)
     True
     """
-    z = _point(game, point)
-    scheme = schemes.as_scheme(scheme)
-    if hyper:
-        scheme = scheme.replace(**hyper)
-    x, y = game.split(z)
-    scheme.prepare(x, y)
-    state = (x, y, scheme.init(game, x, y))
-    leaves, treedef = jax.tree.flatten(state)
-    moving = [
-        i for i, leaf in enumerate(leaves) if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.floating)
-    ]
-    shapes = [jnp.shape(leaves[i]) for i in moving]
-    sizes = [int(np.prod(s)) for s in shapes]
-
-    def pack(leaves):
-        return jnp.concatenate([jnp.ravel(leaves[i]) for i in moving])
-
-    def unpack(vector):
-        out, offset = list(leaves), 0
-        for i, shape, size in zip(moving, shapes, sizes, strict=True):
-            out[i] = vector[offset : offset + size].reshape(shape)
-            offset += size
-        return out
-
-    def update(vector):
-        x, y, s = jax.tree.unflatten(treedef, unpack(vector))
-        x2, y2, s2, _ = scheme.step(game, x, y, s)
-        return pack(jax.tree.leaves((x2, y2, s2)))
-
-    J = np.asarray(jax.jacfwd(update)(pack(leaves)), np.float64)
-    return float(np.max(np.abs(np.linalg.eigvals(J))))
+    _point(game, point)
+    return float(spectral_radii(game, scheme, point, **hyper))  # the batched path, one point
 
 
 # -- batched linearisation, measured growth and verdicts (what the panels show) ---------
@@ -273,9 +239,14 @@ def verdict(
 # -- fields over the plane (heatmaps, arrows) -------------------------------------------
 
 
+def _flow_one(game: Game, z: jax.Array) -> jax.Array:
+    """The gradient flow ``-g(z)`` at one point."""
+    return -jnp.concatenate(game.grads(*game.split(z)))
+
+
 @jax.jit
 def _flow_at(game: Game, points: jax.Array) -> jax.Array:
-    return jax.vmap(lambda z: -jnp.concatenate(game.grads(*game.split(z))))(points)
+    return jax.vmap(lambda z: _flow_one(game, z))(points)
 
 
 @jax.jit
@@ -325,7 +296,15 @@ def value_grid(game: Any, bounds: Any, n: int = 64) -> tuple[np.ndarray, np.ndar
     n = _checks.count("n", n, minimum=2)
     if getattr(game, "dim", None) != 2:
         raise ValueError(f"game must have a 2-number point (dim == 2), got {game!r}")
-    x_min, x_max, y_min, y_max = (float(b) for b in bounds)
+    try:
+        x_min, x_max, y_min, y_max = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        x_min = x_max = y_min = y_max = math.nan
+    if not (x_min < x_max and y_min < y_max):  # NaN fails too
+        raise ValueError(
+            f"bounds must be four finite numbers (x_min, x_max, y_min, y_max) with "
+            f"x_min < x_max and y_min < y_max, got {bounds!r}"
+        )
     xs = np.linspace(x_min, x_max, n)
     ys = np.linspace(y_min, y_max, n)
     gx, gy = np.meshgrid(xs, ys)

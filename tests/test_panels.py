@@ -3,6 +3,7 @@
 from __future__ import annotations  # noqa: I001  (gankit before keras: it picks JAX)
 
 import json
+import re
 
 import gankit as gk
 import numpy as np
@@ -94,3 +95,39 @@ def test_the_setting_drives_the_result():
     b = BUILD["GameTrajectories"]()
     b.set_state(a.get_state())
     assert b.radii == a.radii and b.verdicts == a.verdicts
+
+
+def test_a_setting_whose_options_depend_on_another_control_loads():
+    # sga offers the "lam" axis, the default scheme does not: order must not matter
+    source = gk.widgets.StabilityMap("bilinear", "sga", resolution=6)
+    source.set_state({"axis": "lam", "value": 1.5})
+    fresh = gk.widgets.StabilityMap("bilinear", resolution=6)
+    fresh.set_state(source.get_state())
+    assert fresh.get_state() == source.get_state()
+
+
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ({"learning_rate": 5.0}, "learning_rate must be a number in [0.01, 1.0]; got 5.0"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a number in [0.01, 1.0]; got nan"),
+        ({"learning_rate": "0.3"}, "learning_rate must be a number in [0.01, 1.0]; got '0.3'"),
+        ({"steps": 12.5}, "steps must be a whole number in [1, 100]; got 12.5"),
+        ({"start": [float("nan"), 0.0]}, "start must be two finite numbers"),
+        ({"start": [1.0]}, "start must be two finite numbers"),
+    ],
+)
+def test_values_a_control_cannot_take_exactly_are_refused_and_rolled_back(bad, says):
+    panel = BUILD["GameTrajectories"]()
+    before = panel.get_state()
+    with pytest.raises(ValueError, match=re.escape(says)):
+        panel.set_state({"loss": "wgan", **bad})
+    assert panel.get_state() == before  # the loss set first was put back too
+
+
+def test_the_toy_labs_drawn_points_do_not_change_its_dataset():
+    lab = BUILD["Toy2DLab"]()
+    lab.set_state({"dataset": "moons", "drawn": [[0.0, 1.0], [1.0, 0.0]]})
+    assert lab.controls["dataset"].value == "moons" and len(lab.drawn) == 2
+    lab.set_state({"drawn": []})
+    assert len(lab.drawn) == 0

@@ -122,3 +122,9 @@ def test_value_grid_matches_the_surface():
 def test_html_table_escapes():
     table = _common.html_table(["name", "value"], [["<b>", 1.5]])
     assert "&lt;b&gt;" in table and "<td>1.5</td>" in table
+
+
+@pytest.mark.parametrize("bounds", [(1, -1, 0, 1), (0, 1, float("nan"), 1), (0, 1, 2), "abcd"])
+def test_value_grid_refuses_bad_bounds_by_name(bounds):
+    with pytest.raises(ValueError, match="bounds must be four finite numbers"):
+        gk.analysis.value_grid(gk.surfaces.Quadratic(), bounds)

@@ -353,7 +353,8 @@ class GAN(keras.Model):
         """The numbers training reads each step, by the names :meth:`set_numbers` takes."""
         out = {}
         for name, opt in zip(LEARNING_RATES, (self.g_optimizer, self.d_optimizer), strict=True):
-            if isinstance(opt._learning_rate, keras.Variable):  # not a schedule
+            # Keras' handle on its learning-rate variable is private; a schedule has none.
+            if isinstance(opt._learning_rate, keras.Variable):
                 out[name] = float(np.asarray(opt._learning_rate.value))
         values = np.asarray(self.numbers.value)
         out.update({k: float(v) for k, v in zip(self.number_names, values, strict=True)})

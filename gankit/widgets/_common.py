@@ -217,6 +217,21 @@ def click_layer(
     return layer
 
 
+def finite_point(name: str, value: Any) -> tuple[float, float]:
+    """Two finite numbers ``(x, y)``, or a ValueError naming ``name``.
+
+    >>> finite_point("start", [1, 2.5])
+    (1.0, 2.5)
+    """
+    try:
+        p = np.asarray(value, np.float64)
+    except (TypeError, ValueError):
+        p = np.full(1, np.nan)
+    if p.shape != (2,) or not np.all(np.isfinite(p)):
+        raise ValueError(f"{name} must be two finite numbers (x, y), got {value!r}")
+    return float(p[0]), float(p[1])
+
+
 def sentence(error: BaseException) -> str:
     """An exception as the one sentence a student reads: its message, first line only.
 

@@ -49,8 +49,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _same(a: Any, b: Any) -> bool:
-    return _plain(a) == _plain(b)
+    """Equal as settings: numbers by value (1 == 1.0; NaN never), the rest exactly."""
+    a, b = _plain(a), _plain(b)
+    if _number(a) and _number(b):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _allowed(control: ipywidgets.Widget) -> str:
+    """What a control can take, in words (for the error)."""
+    options = getattr(control, "options", None)
+    if options is not None:
+        return f"one of {[o[1] if isinstance(o, tuple) else o for o in options]}"
+    if hasattr(control, "min") and hasattr(control, "max"):
+        kind = "a whole number" if isinstance(control.value, int) else "a number"
+        return f"{kind} in [{control.min}, {control.max}]"
+    return f"a value like {control.value!r}"
 
 
 class Panel(traitlets.HasTraits):
@@ -89,8 +108,9 @@ class Panel(traitlets.HasTraits):
     def set_state(self, state: dict) -> None:
         """Put back a setting from :meth:`get_state` (all of it or some names).
 
-        Unknown names and values a control cannot take are refused with a ValueError
-        that names them, before anything changes.
+        Unknown names, and values a control cannot take exactly (not among its options,
+        outside its slider, of the wrong kind), are refused with a ValueError that names
+        them; the panel is then put back as it was.
         """
         if not isinstance(state, dict):
             raise ValueError(f"state must be a dict from get_state(), got {state!r}")
@@ -102,19 +122,29 @@ class Panel(traitlets.HasTraits):
                 f"unknown setting(s) {sorted(unknown)} for {type(self).__name__}; "
                 f"allowed: {sorted(set(controls) | own)}"
             )
-        for name, value in state.items():
-            options = getattr(controls.get(name), "options", None)
-            if options is not None:
-                allowed = [o[1] if isinstance(o, tuple) else o for o in options]
-                if not any(_same(value, a) for a in allowed):
-                    raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+        before = self.get_state()
+        try:
+            self._apply(state, controls, own)
+        except Exception:
+            self._apply(before, controls, own)
+            raise
+
+    def _apply(self, state: dict, controls: dict, own: set) -> None:
+        mine = {k: v for k, v in state.items() if k in own}
+        self._set_own_state(mine)  # first too: a control may need it (points to train on)
         # Twice: a control set early can be reset by one set later (a new surface resets
-        # the learning rates to its own); the second pass puts the asked values back.
+        # the learning rates to its own; a new scheme offers other axes).
         for _ in range(2):
             for name, value in state.items():
                 if name in controls and not _same(controls[name].value, value):
-                    controls[name].value = tuple(value) if isinstance(value, list) else value
-        self._set_own_state({k: v for k, v in state.items() if k in own})
+                    try:
+                        controls[name].value = tuple(value) if isinstance(value, list) else value
+                    except traitlets.TraitError:
+                        pass  # not yet allowed (options of another scheme): checked below
+        self._set_own_state(mine)
+        for name, value in state.items():
+            if name in controls and not _same(controls[name].value, value):
+                raise ValueError(f"{name} must be {_allowed(controls[name])}; got {value!r}")
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the setting to a JSON file; returns the path."""

@@ -37,6 +37,7 @@ from gankit.widgets._panel import Panel
 
 SCHEME_NAMES = PRESETS
 RANGES = {name: (n.low, n.high) for name, n in catalogue.NUMBERS.items()}
+REG_WEIGHT = (0.0, 3.0)  # the one slider for every regulariser's number
 GAMES = ("bilinear", "dirac")
 REGULARIZERS = tuple(n for n in catalogue.REGULARIZERS if n != "label smoothing")
 """The regularisers the panel offers (:data:`gankit.catalogue.REGULARIZERS` less label
@@ -63,9 +64,6 @@ def make_game(name: str, loss: str = "gan", reg: str = "none", weight: float = 1
     # Loss and regulariser as traced numbers: switching them reruns, never recompiles.
     weights = {} if record is None else {type(record).__name__: weight}
     return games.DiracGAN.switchable(loss, **weights)
-
-
-# -- a transparent layer that turns a click into data coordinates ------------------------
 
 
 def as_game(game: Any) -> tuple[str, games.Game]:
@@ -145,7 +143,7 @@ class GameTrajectories(Panel):
             ("momentum", momentum, RANGES["momentum"]),
             ("gamma", gamma, RANGES["gamma"]),
             ("lam", lam, RANGES["lam"]),
-            ("reg_weight", reg_weight, (0.0, 3.0)),
+            ("reg_weight", reg_weight, REG_WEIGHT),
         ):
             if not lo <= _checks.finite(label, number) <= hi:
                 raise ValueError(f"{label} must be in [{lo}, {hi}] (its slider), got {number!r}")
@@ -159,7 +157,11 @@ class GameTrajectories(Panel):
         self.loss = ipywidgets.Dropdown(options=games.LOSSES, value=loss, description="loss")
         self.reg = ipywidgets.Dropdown(options=REGULARIZERS, value=reg, description="regulariser")
         self.reg_weight = ipywidgets.FloatSlider(
-            value=reg_weight, min=0.0, max=3.0, step=0.05, description="reg weight"
+            value=reg_weight,
+            min=REG_WEIGHT[0],
+            max=REG_WEIGHT[1],
+            step=0.05,
+            description="reg weight",
         )
         lo, hi = RANGES["learning_rate"]
         self.learning_rate = ipywidgets.FloatSlider(
@@ -173,9 +175,15 @@ class GameTrajectories(Panel):
             description="momentum",
         )
         self.gamma = ipywidgets.FloatSlider(
-            value=gamma, min=0.0, max=3.0, step=0.05, description="gamma"
+            value=gamma,
+            min=RANGES["gamma"][0],
+            max=RANGES["gamma"][1],
+            step=0.05,
+            description="gamma",
         )
-        self.lam = ipywidgets.FloatSlider(value=lam, min=0.0, max=3.0, step=0.05, description="lam")
+        self.lam = ipywidgets.FloatSlider(
+            value=lam, min=RANGES["lam"][0], max=RANGES["lam"][1], step=0.05, description="lam"
+        )
         self.steps = ipywidgets.IntSlider(
             value=steps, min=1, max=self.max_steps, description="steps"
         )
@@ -465,7 +473,7 @@ class GameTrajectories(Panel):
 
     def _set_own_state(self, state: dict) -> None:
         if "start" in state:
-            self.start = tuple(float(v) for v in state["start"])
+            self.start = _common.finite_point("start", state["start"])
 
     def __repr__(self) -> str:
         return f"GameTrajectories(game={self.game!r}, schemes={list(self.names)!r})"

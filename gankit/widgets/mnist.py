@@ -182,6 +182,7 @@ class MNISTTrainer(Panel):
         self._stop = threading.Event()
         self._idle = threading.Event()  # set by the worker while paused between chunks
         self._lock = threading.Lock()
+        self._state_lock = threading.Lock()  # state changes: the worker's and the buttons'
         self._target = gan.step
 
         self._build()
@@ -396,9 +397,11 @@ class MNISTTrainer(Panel):
                     next_preview += self.preview_every
                 else:
                     self._show_status()
-            self.state = "stopped" if self._stop.is_set() else "finished"
+            with self._state_lock:
+                self.state = "stopped" if self._stop.is_set() else "finished"
         except Exception as error:  # noqa: BLE001 - shown in the panel
-            self.state = "stopped"
+            with self._state_lock:
+                self.state = "stopped"
             self.errors.show(error)
         finally:
             self.refresh()
@@ -435,11 +438,13 @@ class MNISTTrainer(Panel):
 
     def pause(self) -> None:
         """Finish the current chunk, then hold (progress kept); :meth:`resume` goes on."""
-        if self.running:
+        with self._state_lock:
+            if self.state != "running":  # a run that just finished is not paused
+                return
             self._idle.clear()
             self._run.clear()
             self.state = "paused"
-            self._show_status()
+        self._show_status()
 
     def wait_paused(self, timeout: float | None = None) -> bool:
         """After :meth:`pause`, block until the chunk in flight is done; True once idle."""
@@ -447,11 +452,15 @@ class MNISTTrainer(Panel):
 
     def resume(self) -> None:
         """Continue a paused run; with none paused, start one (as Start does)."""
-        if not self.running:
+        with self._state_lock:
+            paused = self.state == "paused" and self.running
+            if paused:
+                self.state = "running"
+                self._run.set()
+        if not paused:
+            self.wait()  # a run ending this moment: let it end, then start anew
             self.start()
             return
-        self.state = "running"
-        self._run.set()
         self._show_status()
 
     def stop(self, wait: bool = True) -> None:
@@ -460,6 +469,11 @@ class MNISTTrainer(Panel):
         self._run.set()
         if wait and self._thread is not None:
             self._thread.join()
+        if not self.running:
+            with self._state_lock:
+                if self.state in ("running", "paused"):
+                    self.state = "stopped"
+            self._show_status()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the training thread ends (or ``timeout`` s pass); True if it ended."""

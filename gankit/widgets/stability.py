@@ -205,7 +205,7 @@ class StabilityMap(Panel):
         lo, hi = (
             _range("values", self._values_arg) if self._values_arg is not None else RANGES[axis]
         )
-        default = {"momentum": 0.0, "gamma": 1.0, "lam": 1.0}[axis]
+        default = catalogue.NUMBERS[axis].default
         value = default if value is None else float(schemes.check_hyper(axis, value))
         slider = self.second
         with slider.hold_trait_notifications():

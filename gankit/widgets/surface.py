@@ -286,7 +286,7 @@ class MinimaxSurface(Panel):
 
     def _set_own_state(self, state: dict) -> None:
         if "point" in state:
-            self.point = tuple(float(v) for v in state["point"])
+            self.point = _common.finite_point("point", state["point"])
 
     def __repr__(self) -> str:
         return f"MinimaxSurface(game={self.game!r}, point={self.point!r})"

@@ -422,6 +422,7 @@ class Toy2DLab(Panel):
         numbers = {"g_learning_rate": c["g_lr"].value, "d_learning_rate": c["d_lr"].value}
         name = gk.catalogue.reg_number_name(c["reg"].value)
         if name is not None:
+            gk.catalogue.regularizer(c["reg"].value, c["reg_value"].value)  # its range
             numbers[name] = c["reg_value"].value
         self.gan.set_numbers(**numbers)
 
@@ -685,8 +686,16 @@ class Toy2DLab(Panel):
         return {"drawn": self.drawn.tolist()}
 
     def _set_own_state(self, state: dict) -> None:
-        if "drawn" in state and state["drawn"]:
-            self.draw_points(state["drawn"])
+        if "drawn" not in state:
+            return
+        pts = data.points(state["drawn"]) if state["drawn"] else np.zeros((0, 2), np.float32)
+        if np.array_equal(pts, self.drawn):
+            return
+        with self.marks["drawn"].hold_sync():  # the dataset stays what the setting says
+            self.marks["drawn"].x, self.marks["drawn"].y = pts[:, 0], pts[:, 1]
+        self.drawn = pts
+        if self.controls["dataset"].value == "drawn" and len(pts):
+            self._reset()
 
     def __repr__(self) -> str:
         return f"Toy2DLab(dataset={self.controls['dataset'].value!r}, step={self.gan.step})"
