@@ -79,6 +79,12 @@ def as_game(game: Any) -> tuple[str, games.Game]:
     return "custom", game
 
 
+def _number_slider(name: str, value: float) -> ipywidgets.FloatSlider:
+    """A slider over the catalogue's range of the scheme number ``name``."""
+    lo, hi = RANGES[name]
+    return ipywidgets.FloatSlider(value=value, min=lo, max=hi, step=0.05, description=name)
+
+
 class GameTrajectories(Panel):
     """Several update schemes on one two-player game, drawn live in the plane.
 
@@ -167,22 +173,9 @@ class GameTrajectories(Panel):
         self.learning_rate = ipywidgets.FloatSlider(
             value=learning_rate, min=lo, max=hi, step=0.01, description="learning rate"
         )
-        self.momentum = ipywidgets.FloatSlider(
-            value=momentum,
-            min=RANGES["momentum"][0],
-            max=RANGES["momentum"][1],
-            step=0.05,
-            description="momentum",
-        )
-        self.gamma = ipywidgets.FloatSlider(
-            value=gamma,
-            min=RANGES["gamma"][0],
-            max=RANGES["gamma"][1],
-            step=0.05,
-            description="gamma",
-        )
-        self.lam = ipywidgets.FloatSlider(
-            value=lam, min=RANGES["lam"][0], max=RANGES["lam"][1], step=0.05, description="lam"
+        self.momentum, self.gamma, self.lam = (
+            _number_slider(name, value)
+            for name, value in (("momentum", momentum), ("gamma", gamma), ("lam", lam))
         )
         self.steps = ipywidgets.IntSlider(
             value=steps, min=1, max=self.max_steps, description="steps"
