@@ -372,7 +372,7 @@ def _time_epoch(x: np.ndarray, b: int, repeats: int) -> None:
     for _ in range(repeats):
         state = gan.get_state()
         start = time.perf_counter()
-        state, losses = fn(state, data, steps=steps, batch_size=b, mode="both")
+        state, _, losses = fn(state, data, steps=steps, batch_size=b, mode="both")
         jax.block_until_ready(losses)
         best = min(best, time.perf_counter() - start)
     if not np.isfinite(np.asarray(losses)).all():

@@ -15,6 +15,7 @@ is a map ``z_{k+1} = F(z_k)``; it converges locally when the spectral radius of
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import jax
@@ -29,21 +30,45 @@ from gankit.games import Game
 def _point(game: Game, point: Any) -> np.ndarray:
     if not isinstance(game, Game):
         raise ValueError(f"game must be a gankit game or surface, got {game!r}")
-    z = np.asarray(point, np.float32)
+    z = _checks.float_array("point", point, f"{game.dim} numbers")
     if z.shape != (game.dim,) or not np.all(np.isfinite(z)):
         raise ValueError(f"point must be {game.dim} finite numbers for {game!r}, got {point!r}")
     return z
 
 
+class NotStationaryWarning(UserWarning):
+    """A linearisation was asked for at a point where the gradient field is not zero."""
+
+
 def jacobian(game: Game, point: Any) -> np.ndarray:
     """Jacobian of the gradient flow ``-g(z)`` at ``point``, a ``(dim, dim)`` array.
+
+    Warns (:class:`NotStationaryWarning`) when ``point`` is not stationary: the
+    eigenvalues there then describe no equilibrium.
 
     >>> import gankit as gk
     >>> gk.analysis.jacobian(gk.games.Bilinear(), [0, 0]).tolist()
     [[0.0, -1.0], [1.0, 0.0]]
     """
-    z = _point(game, point)
-    return np.asarray(jax.jacfwd(lambda z: _flow_one(game, z))(jnp.asarray(z)), np.float64) + 0.0
+    z = jnp.asarray(_point(game, point))
+    _warn_if_moving(game, z)
+    jac = jax.jacfwd(lambda z: _flow_one(game, z))(z)
+    return np.asarray(jac, np.float64) + 0.0
+
+
+def _warn_if_moving(game: Game, z: Any) -> None:
+    flow = np.asarray(_flow_one(game, jnp.asarray(z, jnp.float32)))
+    if np.max(np.abs(flow)) > STATIONARY:
+        warnings.warn(
+            f"{game!r} is not stationary at {np.asarray(z).tolist()}: the gradient field "
+            f"there is {(-flow).tolist()}, so the linearisation describes no equilibrium",
+            NotStationaryWarning,
+            stacklevel=3,
+        )
+
+
+STATIONARY = 1e-4
+"""The largest gradient component at a point still taken as stationary."""
 
 
 def eigenvalues(game: Game, point: Any) -> np.ndarray:
@@ -71,7 +96,7 @@ def spectral_radius(game: Game, scheme: Any, point: Any, **hyper: Any) -> float:
     >>> round(r, 4) == round((1 - 0.5**2 + 0.5**4) ** 0.5, 4)
     True
     """
-    _point(game, point)
+    _warn_if_moving(game, _point(game, point))
     return float(spectral_radii(game, scheme, point, **hyper))  # the batched path, one point
 
 

@@ -43,33 +43,64 @@ class Trajectory(np.ndarray):
         return self.diverged_at >= 0
 
 
+CHUNK = 65_536
+"""Longer simulations run in chunks of this many steps: Ctrl-C stops them between chunks."""
+
+
+def _scan(game: Game, scheme: schemes.Scheme, carry: tuple, ks: jax.Array, bound: float):
+    """Steps ``ks`` of one run from ``carry`` ``(x, y, state, alive, diverged_at)``."""
+
+    def body(carry, k):
+        x, y, state, alive, at = carry
+        x2, y2, state2, _ = scheme.step(game, x, y, state)
+        z2 = jnp.concatenate([x2, y2])
+        ok = jnp.all(jnp.isfinite(z2)) & (jnp.max(jnp.abs(z2)) <= bound)
+        keep = alive & ok
+        x, y, state = jax.tree.map(
+            lambda new, old: jnp.where(keep, new, old), (x2, y2, state2), (x, y, state)
+        )
+        at = jnp.where(alive & ~ok, k, at)
+        return (x, y, state, keep, at), jnp.concatenate([x, y])
+
+    return jax.lax.scan(body, carry, ks)
+
+
 def _run(game: Game, scheme: schemes.Scheme, starts: jax.Array, steps: int, bound: float):
+    """Every start's first ``steps`` rows (the start included) and where each run stands."""
     compiles.traced("simulate")
 
     def one(scheme: schemes.Scheme, start: jax.Array):
         x, y = game.split(start)
-        state = scheme.init(game, x, y)
-
-        def body(carry, k):
-            x, y, state, alive, at = carry
-            x2, y2, state2, _ = scheme.step(game, x, y, state)
-            z2 = jnp.concatenate([x2, y2])
-            ok = jnp.all(jnp.isfinite(z2)) & (jnp.max(jnp.abs(z2)) <= bound)
-            keep = alive & ok
-            x, y, state = jax.tree.map(
-                lambda new, old: jnp.where(keep, new, old), (x2, y2, state2), (x, y, state)
-            )
-            at = jnp.where(alive & ~ok, k, at)
-            return (x, y, state, keep, at), jnp.concatenate([x, y])
-
-        carry = (x, y, state, jnp.array(True), jnp.array(-1, jnp.int32))
-        (*_, at), rows = jax.lax.scan(body, carry, jnp.arange(1, steps + 1, dtype=jnp.int32))
-        return jnp.concatenate([start[None], rows]), at
+        carry = (x, y, scheme.init(game, x, y), jnp.array(True), jnp.array(-1, jnp.int32))
+        carry, rows = _scan(game, scheme, carry, jnp.arange(1, steps + 1, dtype=jnp.int32), bound)
+        return jnp.concatenate([start[None], rows]), carry
 
     return jax.vmap(one)(scheme, starts)
 
 
+def _resume(game: Game, scheme: schemes.Scheme, carry: tuple, first: jax.Array, steps: int, bound):
+    """The next ``steps`` rows of every run, from where :func:`_run` left them."""
+    compiles.traced("simulate")
+    ks = first + jnp.arange(steps, dtype=jnp.int32)
+    return jax.vmap(lambda s, c: _scan(game, s, c, ks, bound))(scheme, carry)
+
+
 _run_jit = jax.jit(_run, static_argnames=("steps", "bound"))
+_resume_jit = jax.jit(_resume, static_argnames=("steps", "bound"))
+
+
+def _chunked(game, scheme, starts, steps: int, bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """All rows in chunks of :data:`CHUNK` steps (one or two programs), so that a long run
+    can be interrupted between them."""
+    first = min(steps, CHUNK)
+    rows, carry = _run_jit(game, scheme, starts, steps=first, bound=bound)
+    parts, done = [np.asarray(rows)], first
+    while done < steps:
+        n = min(CHUNK, steps - done)
+        carry, rows = _resume_jit(game, scheme, carry, jnp.int32(done + 1), steps=n, bound=bound)
+        parts.append(np.asarray(rows))
+        done += n
+    return np.concatenate(parts, axis=1), np.asarray(carry[4])
 
 
 def simulate(
@@ -103,10 +134,13 @@ def simulate(
     scheme = schemes.as_scheme(scheme)
     steps = _checks.count("steps", steps)
     bound = _checks.positive("bound", bound)
-    start = np.asarray(start, np.float32)
-    if start.ndim == 0 or start.shape[-1] != game.dim:
+    start = _checks.float_array(
+        "start", start, f"a point ({game.dim} numbers) or a batch of points"
+    )
+    if start.ndim == 0 or start.shape[-1] != game.dim or 0 in start.shape:
         raise ValueError(
-            f"start must have shape ({game.dim},) or (..., {game.dim}) for {game!r}, "
+            f"start must have shape ({game.dim},) or (..., {game.dim}) with at least one point "
+            f"for {game!r}, "
             f"got shape {start.shape}"
         )
     if not np.all(np.isfinite(start)):
@@ -124,10 +158,13 @@ def simulate(
         shapes = {"start": start.shape[:-1]} | {k: v.shape for k, v in numbers.items()}
         raise ValueError(f"start and the numbers do not broadcast together: {shapes}") from None
     size = math.prod(batch)
+    _checks.size_limit(
+        "simulate", batch + (steps + 1, game.dim), hint="use fewer steps or fewer starts"
+    )
     starts = np.broadcast_to(start, batch + (game.dim,)).reshape(size, game.dim)
     flat = {k: np.broadcast_to(v, batch).reshape(size) for k, v in numbers.items()}
     scheme.prepare(starts[0, : game.n_x], starts[0, game.n_x :])  # shapes only: numpy is enough
     batched = scheme.with_numbers(flat)
-    rows, at = _run_jit(game, batched, starts, steps=steps, bound=bound)
-    rows = np.asarray(rows).reshape(batch + (steps + 1, game.dim))
+    rows, at = _chunked(game, batched, starts, steps, bound)
+    rows = rows.reshape(batch + (steps + 1, game.dim))
     return Trajectory(rows, np.asarray(at).reshape(batch))

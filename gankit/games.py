@@ -103,7 +103,11 @@ class Bilinear(Game):
     """
 
     def __init__(self, A=None) -> None:
-        matrix = np.ones((1, 1)) if A is None else np.asarray(A, dtype=np.float64)
+        matrix = (
+            np.ones((1, 1))
+            if A is None
+            else _checks.float_array("A", A, "a 2-D matrix of numbers", np.float64)
+        )
         if matrix.ndim != 2 or 0 in matrix.shape or not np.all(np.isfinite(matrix)):
             raise ValueError(f"A must be a finite 2-D matrix (n_x, n_y), got {A!r}")
         self.A = jnp.asarray(matrix, jnp.float32)
@@ -173,7 +177,19 @@ class DiracGAN(Game):
         return SwitchableDiracGAN(loss, **weights)
 
     @property
-    def equilibrium(self) -> np.ndarray:
+    def equilibrium(self) -> np.ndarray | None:
+        """``(0, 0)``; None under a gradient penalty with a target above 0, which leaves
+        the game no stationary point: ``|psi|`` has a kink at 0 and the penalty pulls
+        ``psi`` by ``2 gamma target`` there (Mescheder et al. 2018: WGAN-GP is not
+        locally convergent on the Dirac-GAN).
+
+        >>> import gankit as gk
+        >>> print(gk.games.DiracGAN("wgan", reg=gk.reg.GradientPenalty(10, 1)).equilibrium)
+        None
+        """
+        for r in self.reg:
+            if isinstance(r, _reg.GradientPenalty) and float(r.gamma) * float(r.target) != 0:
+                return None
         return np.zeros(2, np.float32)
 
     def _noise(self) -> tuple[Array, Array]:
@@ -295,7 +311,9 @@ class FunctionGame(Game):
         self._equilibrium = (
             None
             if equilibrium is None
-            else tuple(np.asarray(equilibrium, np.float32).reshape(-1).tolist())
+            else tuple(
+                _checks.float_array("equilibrium", equilibrium, "a point").reshape(-1).tolist()
+            )
         )
         if self._equilibrium is not None and len(self._equilibrium) != self.dim:
             raise ValueError(f"equilibrium must have {self.dim} numbers, got {equilibrium!r}")

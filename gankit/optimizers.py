@@ -44,7 +44,7 @@ class HeavyBall(keras.optimizers.Optimizer):
         name: str | None = None,
         **kwargs,
     ) -> None:
-        if isinstance(learning_rate, int | float):
+        if not callable(learning_rate):  # a schedule is Keras' to check
             learning_rate = _checks.positive("learning_rate", learning_rate)
         super().__init__(learning_rate=learning_rate, name=name or "heavy_ball", **kwargs)
         momentum = _checks.finite("momentum", momentum)
@@ -123,7 +123,7 @@ class Subgradient(keras.optimizers.Optimizer):
         name: str | None = None,
         **kwargs,
     ) -> None:
-        if isinstance(learning_rate, int | float):
+        if not callable(learning_rate):  # a schedule is Keras' to check
             learning_rate = _checks.positive("learning_rate", learning_rate)
         super().__init__(learning_rate=learning_rate, name=name or "subgradient", **kwargs)
         if not callable(schedule):

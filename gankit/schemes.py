@@ -81,12 +81,10 @@ def base_name(name: str) -> str:
 def check_hyper(name: str, value: Any) -> np.ndarray:
     """``value`` as a float array, or a ValueError naming ``name`` and what is allowed."""
     base = base_name(name)
-    try:
-        if np.asarray(value).dtype == bool:
-            raise TypeError
-        arr = np.asarray(value, np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    what = "a number or an array of numbers"
+    if np.asarray(value).dtype == bool:
+        raise _checks.ArgumentTypeError(f"{name} must be {what}, got {value!r}")
+    arr = _checks.float_array(name, value, what, np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {value!r}")
     rules = {
@@ -103,6 +101,10 @@ def check_hyper(name: str, value: Any) -> np.ndarray:
         if not np.all(ok(arr)):
             raise ValueError(f"{name} must be {allowed} (and finite), got {value!r}")
     return arr
+
+
+MAX_INNER_STEPS = 100
+"""The most inner steps a scheme takes per update (each is unrolled in the program)."""
 
 
 class SchemeState(NamedTuple):
@@ -403,8 +405,8 @@ def alternating(opt: Any, d_steps: int = 1, g_steps: int = 1) -> Scheme:
     alternating(learning_rate=0.1, d_steps=5, g_steps=1)
     """
     options = (
-        ("d_steps", _checks.count("d_steps", d_steps)),
-        ("g_steps", _checks.count("g_steps", g_steps)),
+        ("d_steps", _checks.count("d_steps", d_steps, maximum=MAX_INNER_STEPS)),
+        ("g_steps", _checks.count("g_steps", g_steps, maximum=MAX_INNER_STEPS)),
     )
     return Alternating(opt, options)
 

@@ -93,8 +93,10 @@ class KerasStep:
             for k in traced
             if isinstance(config.get(k), int | float) and not isinstance(config.get(k), bool)
         }
-        if "learning_rate" in self.defaults:
-            _checks.positive("learning_rate", self.defaults["learning_rate"])
+        from gankit.schemes import check_hyper  # schemes imports this module
+
+        for key, value in self.defaults.items():  # Keras checks none of these
+            check_hyper(key, value)
         self.names = tuple(self.defaults)
         self.cls = type(optimizer)
         self.config = config

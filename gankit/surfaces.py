@@ -83,7 +83,7 @@ class Quadratic(Surface):
     def __init__(self, A=None, *, condition: float = 10.0) -> None:
         if A is None:
             A = np.diag([1.0, _checks.positive("condition", condition)])
-        matrix = np.asarray(A, np.float64)
+        matrix = _checks.float_array("A", A, "a 2x2 matrix", np.float64)
         if (
             matrix.shape != (2, 2)
             or not np.all(np.isfinite(matrix))
@@ -109,7 +109,7 @@ class Abs(Surface):
     """``w_x |x| + w_y |y|``: non-smooth at the axes; subgradient methods' test case."""
 
     def __init__(self, weights=(1.0, 1.0)) -> None:
-        w = np.asarray(weights, np.float64)
+        w = _checks.float_array("weights", weights, "two numbers", np.float64)
         if w.shape != (2,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
             raise ValueError(f"weights must be two positive finite numbers, got {weights!r}")
         self.weights = jnp.asarray(w, jnp.float32)
@@ -143,7 +143,9 @@ class FunctionSurface(Surface):
             raise ValueError(f"f must be a callable f(x, y), got {f!r}")
         self.f_user = f
         self._minimum = (
-            None if minimum is None else tuple(np.asarray(minimum, np.float32).reshape(-1).tolist())
+            None
+            if minimum is None
+            else tuple(_checks.float_array("minimum", minimum, "a point").reshape(-1).tolist())
         )
         if self._minimum is not None and len(self._minimum) != 2:
             raise ValueError(f"minimum must be two numbers (x, y), got {minimum!r}")

@@ -61,7 +61,7 @@ def test_mode_coverage_with_explicit_centres_and_partial_cover():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"dataset": "moons"}, "name must be one of"),
+        ({"dataset": "moons"}, "dataset must be one of"),  # names the parameter
         ({"dataset": 3}, "dataset must be"),
         ({"dataset": (np.zeros((2, 2)), -1.0)}, "std must be"),
         ({"dataset": "ring8", "samples": np.zeros((4, 3))}, "samples must have shape"),

@@ -145,3 +145,25 @@ def test_callback_errors_land_in_the_panel():
     lab.drawn = np.zeros((0, 2), np.float32)
     lab.controls["dataset"].value = "drawn"  # no points drawn: shown, not raised
     assert "needs points" in lab.errors.text
+
+
+def test_queued_play_ticks_are_skipped_so_pause_stops_at_once():
+    # While playing, ticks that queued up behind a slow frame arrive back to back: they
+    # are skipped (the queue drains); a tick an interval later trains again.
+    import time
+
+    lab = gk.Toy2DLab(units=8, steps_per_frame=5, batch_size=32)
+    play = lab.controls["play"]
+    play.interval = 100
+    play.playing = True
+    step0 = lab.gan.step
+    for _ in range(4):  # one frame, then three queued ticks
+        play.value += 1
+    assert lab.gan.step == step0 + 5
+    time.sleep(0.1)
+    play.value += 1
+    assert lab.gan.step == step0 + 10
+    play.playing = False
+    play.value += 1  # stepping by hand (not playing) always trains
+    play.value += 1
+    assert lab.gan.step == step0 + 20

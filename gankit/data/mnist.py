@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import gzip
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from gankit import _checks
 
 ENV_VAR = "GANKIT_MNIST_DIR"
 SPLITS: tuple[str, ...] = ("train", "test")
@@ -45,15 +48,24 @@ _HOW_TO = (
 )
 
 
-class MNISTUnavailableError(RuntimeError):
-    """MNIST could be found neither locally nor through the Keras download."""
+class MNISTUnavailableError(FileNotFoundError, RuntimeError):
+    """MNIST could be found neither locally nor through the Keras download.
+
+    A ``FileNotFoundError`` (so ``except OSError`` catches it, as for any missing file),
+    and a ``RuntimeError`` as in earlier versions.
+    """
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.suffix == ".gz":
-        with gzip.open(path, "rb") as fh:
-            return fh.read()
-    return path.read_bytes()
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        return path.read_bytes()
+    except (EOFError, gzip.BadGzipFile, OSError) as exc:
+        raise ValueError(
+            f"{path} cannot be read as an MNIST file ({exc}): is it complete?"
+        ) from None
 
 
 def _parse_idx(raw: bytes, magic: int, source: Path) -> np.ndarray:
@@ -103,12 +115,15 @@ def _from_directory(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _from_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path) as archive:
-        keys = (f"x_{split}", f"y_{split}")
-        missing = [key for key in keys if key not in archive]
-        if missing:
-            raise ValueError(f"{path} lacks {', '.join(missing)} (keras mnist.npz layout)")
-        images, labels = archive[keys[0]], archive[keys[1]]
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = (f"x_{split}", f"y_{split}")
+            missing = [key for key in keys if key not in archive]
+            if missing:
+                raise ValueError(f"{path} lacks {', '.join(missing)} (keras mnist.npz layout)")
+            images, labels = archive[keys[0]], archive[keys[1]]
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path} cannot be read as an .npz archive ({exc})") from None
     if images.shape[1:] != (28, 28) or len(images) != len(labels):
         raise ValueError(f"{path}: images {images.shape} and labels {labels.shape} do not match")
     return images.astype(np.uint8), labels.astype(np.uint8)
@@ -139,8 +154,10 @@ def mnist(
 
     >>> images, labels = mnist("test", path="data/mnist")  # doctest: +SKIP
     """
-    if split not in SPLITS:
+    if not isinstance(split, str) or split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise _checks.ArgumentTypeError(f"path must be a directory or .npz file name, got {path!r}")
     where = path if path is not None else os.environ.get(ENV_VAR) or None
     if where is None:
         return _from_keras(split)

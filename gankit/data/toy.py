@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gankit import _checks
+
 ArrayLike = np.ndarray | list | tuple
 
 # Default noise std per data set. For the mode-based sets it is the std of every mode.
@@ -169,10 +171,7 @@ def points(data: ArrayLike | str | os.PathLike) -> np.ndarray:
             except ValueError as exc:
                 raise ValueError(f"data: cannot read {path} as CSV rows of x,y: {exc}") from None
     else:
-        try:
-            array = np.asarray(data, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError("data must be numeric, of shape (k, 2)") from None
+        array = _checks.float_array("data", data, "numeric, of shape (k, 2)", np.float64)
     if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] < 1:
         raise ValueError(f"data must have shape (k, 2) with k >= 1, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
@@ -202,7 +201,11 @@ def toy(
     """
     rng = np.random.default_rng(seed)
     if not isinstance(name, str):
-        pts = points(name)
+        try:
+            pts = points(name)
+        except (TypeError, ValueError) as error:
+            listed = ", ".join(TOY_DATASETS)
+            raise type(error)(f"name must be one of {listed} or points (k, 2): {error}") from None
         noise = _check_std(std, "")
         if n is not None:
             pts = pts[rng.integers(0, len(pts), size=_check_n(n))]

@@ -30,6 +30,13 @@ def batches(x: np.ndarray, size: int, seed: int, start_step: int, shuffle: bool)
         epoch, offset = epoch + 1, 0
 
 
+class LossMean(keras.metrics.Mean):
+    """The mean loss of the steps applied; NaN when none was (Keras' Mean says 0)."""
+
+    def result(self):
+        return keras.ops.where(self.count > 0, super().result(), float("nan"))
+
+
 class HaltOnNonFinite(keras.callbacks.Callback):
     """Stops ``fit`` when the GAN's step went non-finite, and says where."""
 

@@ -17,9 +17,20 @@ import keras
 import numpy as np
 
 from gankit import _checks, compiles, losses, schemes, steppers
+from gankit._interrupt import Deferred
+from gankit.gan import checkpoints
 from gankit.gan import step as _step
-from gankit.gan.checks import LEARNING_RATES, check_number, check_samples, unguarded_first
-from gankit.gan.fitting import HaltOnNonFinite, batches
+from gankit.gan.checks import (
+    LEARNING_RATES,
+    blank_after_halt,
+    check_number,
+    check_samples,
+    chunk_length,
+    chunks,
+    guarded_call,
+    work_per_sample,
+)
+from gankit.gan.fitting import HaltOnNonFinite, LossMean, batches
 from gankit.gan.layout import Layout, fresh_weights
 from gankit.gan.pair import PairOptimizer, as_optimizer, from_stepper, reg_config, reg_from_config
 from gankit.gan.programs import Programs
@@ -30,6 +41,13 @@ from gankit.models import NOISES
 
 GAN_SCHEMES = schemes.SCHEMES
 """Scheme names :class:`GAN` accepts (all of the core's)."""
+
+
+class _Recent:
+    """What the last training calls left, for a guarded redo to go back to."""
+
+    last_call: tuple | None = None  # the training call that led to the state now
+    fit_before: tuple | None = None  # in fit(): Keras' state before the current step
 
 
 @keras.saving.register_keras_serializable(package="gankit")
@@ -46,10 +64,12 @@ class GAN(keras.Model):
     ``weight_clip`` clips the discriminator's weights to ``[-c, c]`` after every update
     (the original WGAN). ``noise`` is ``"gaussian"`` or ``"uniform"``.
 
-    A step whose losses or weights are not finite is not applied: the run stops at its
-    last finite state, :attr:`halted_at` names the step, and ``fit()`` ends with a
-    :class:`~gankit.gan.NonFiniteLossWarning`. :meth:`clear_halt` lets it go on (say,
-    after lowering a learning rate).
+    A step whose losses or weights are not finite (or beyond ``1e6``, where the next
+    steps would overflow) is not applied, and the run goes back one more step to a state
+    whose own step was sound: :attr:`halted_at` names the first step dropped, the model
+    keeps step ``halted_at - 1``, and ``fit()`` ends with a
+    :class:`~gankit.gan.NonFiniteLossWarning`. :meth:`clear_halt` lets it go on from
+    there (say, after lowering a learning rate).
 
     >>> import gankit as gk, keras
     >>> gan = gk.GAN(gk.models.mlp_generator(), gk.models.mlp_discriminator(),
@@ -72,8 +92,8 @@ class GAN(keras.Model):
         scheme: str | schemes.Scheme = "simultaneous",
         g_optimizer: Any = None,
         d_optimizer: Any = None,
-        d_steps: int = 1,
-        g_steps: int = 1,
+        d_steps: int | None = None,
+        g_steps: int | None = None,
         gamma: float | None = None,
         lam: float | None = None,
         noise: str = "gaussian",
@@ -101,9 +121,7 @@ class GAN(keras.Model):
         self.loss = losses.check_loss(loss)
         self.regs = losses.check_reg(reg, self.loss)
         self.noise = _checks.choice("noise", noise, NOISES)
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise ValueError(f"seed must be an integer, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = _checks.seed("seed", seed)
         kind, options, extras, g_optimizer, d_optimizer = self._scheme_parts(
             scheme, g_optimizer, d_optimizer, d_steps, g_steps, gamma, lam
         )
@@ -114,9 +132,7 @@ class GAN(keras.Model):
         self.scheme = schemes.make(kind, (self.g_optimizer, self.d_optimizer), **options, **extras)
         self.scheme_name = kind
         self.scheme_options = options | extras
-        self.ema_decay = None if ema is None else float(ema)
-        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise ValueError(f"ema must be None or a decay in (0, 1), got {ema!r}")
+        self.ema_decay = None if ema is None else check_number("ema", ema)
         self.weight_clip = (
             None if weight_clip is None else _checks.positive("weight_clip", weight_clip)
         )
@@ -128,6 +144,17 @@ class GAN(keras.Model):
     def _scheme_parts(scheme, g_optimizer, d_optimizer, d_steps, g_steps, gamma, lam) -> tuple:
         """``(kind, options, extra numbers, g_optimizer, d_optimizer)`` from the arguments."""
         if isinstance(scheme, schemes.Scheme):
+            named = [
+                k
+                for k, v in zip(
+                    ("d_steps", "g_steps", "gamma", "lam"),
+                    (d_steps, g_steps, gamma, lam),
+                    strict=True,
+                )
+                if v is not None
+            ]
+            if named:
+                raise ValueError(f"give {', '.join(named)} inside the scheme, not beside it")
             if g_optimizer is not None or d_optimizer is not None:
                 raise ValueError(
                     "give the optimizers either inside scheme or as g_optimizer/d_optimizer"
@@ -139,8 +166,15 @@ class GAN(keras.Model):
             extras = {k: scheme.hyper[k] for k in scheme.extra}
             return scheme.kind, dict(scheme.options), extras, g_optimizer, d_optimizer
         kind = _checks.choice("scheme", scheme, GAN_SCHEMES)
-        options = {"d_steps": d_steps, "g_steps": g_steps} if kind == "alternating" else {}
-        extras = {}
+        given = {"d_steps": d_steps, "g_steps": g_steps, "gamma": gamma, "lam": lam}
+        takes = {"alternating": ("d_steps", "g_steps"), "consensus": ("gamma",), "sga": ("lam",)}
+        for key, value in given.items():
+            if value is not None and key not in takes.get(kind, ()):
+                owner = next(k for k, v in takes.items() if key in v)
+                raise ValueError(f"{key} is a number of scheme={owner!r}; scheme={kind!r} has none")
+        options, extras = {}, {}
+        if kind == "alternating":
+            options = {k: 1 if given[k] is None else given[k] for k in ("d_steps", "g_steps")}
         if kind == "consensus":
             extras["gamma"] = 1.0 if gamma is None else gamma
         if kind == "sga":
@@ -194,10 +228,17 @@ class GAN(keras.Model):
             var(np.zeros(shape, dtype), str(dtype), f"extra_{i}")
             for i, (shape, dtype) in enumerate(spec.memory_shapes)
         ]
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_loss_tracker = LossMean(name="d_loss")
+        self.g_loss_tracker = LossMean(name="g_loss")
         self.programs = Programs(spec, self, optimizers)
         self._gk_layout: Layout | None = None
+        self._recent = _Recent()  # outside Keras' tracking: it would wrap the states
+
+    @functools.cached_property
+    def step_work(self) -> int:
+        """Multiply-adds per sample of both networks' forward passes (sizes the chunks of
+        long training calls, see :func:`~gankit.gan.checks.chunk_length`)."""
+        return sum(work_per_sample(m) for m in (self.generator, self.discriminator))
 
     @property
     def layout(self) -> Layout:
@@ -220,7 +261,8 @@ class GAN(keras.Model):
         if plain:
             super().make_train_function(force)
             return
-        # The state before a step is kept (nothing donated) for a guarded redo.
+        # The states before a step are kept (nothing donated) for a guarded redo, which
+        # goes back to the state before this one if this one's losses overflow.
         progs = self.programs
         fast = progs.shared(
             ("fit", False), lambda: jit(functools.partial(self.train_step, guard=False))
@@ -229,10 +271,12 @@ class GAN(keras.Model):
         where = self.layout.halt_index
 
         def step(state: tuple, data: Any) -> tuple:
-            return unguarded_first(
-                lambda guard: (guarded if guard else fast)(state, data),
-                lambda result: int(result[1][1][where]) >= 0,
-            )
+            before = self._recent.fit_before if self._recent.fit_before is not None else state
+            logs, new = fast(state, data)
+            if int(new[1][where]) >= 0:
+                logs, new = guarded(state, data, previous=before)
+            self._recent.fit_before = state
+            return logs, new
 
         # Keras' own wrapper that loops steps_per_execution steps (no public handle).
         self.train_function = self._make_function(step)
@@ -257,15 +301,28 @@ class GAN(keras.Model):
     def metrics(self) -> list:
         return [self.d_loss_tracker, self.g_loss_tracker]
 
-    def train_step(self, state: tuple, data: Any, guard: bool = True) -> tuple[dict, tuple]:
-        """Keras' JAX train step: Keras' state lists to the state pytree, one step, back."""
+    def train_step(
+        self, state: tuple, data: Any, guard: bool = True, previous: tuple | None = None
+    ) -> tuple[dict, tuple]:
+        """Keras' JAX train step: Keras' state lists to the state pytree, one step, back.
+
+        ``previous`` (Keras' state before this one) is where a guarded step goes back to
+        when this state's own losses are not finite.
+        """
         compiles.traced("train")
         trainable, non_trainable, optimizer_vars, metrics_vars = state
         real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         lists = {"t": trainable, "n": non_trainable, "o": optimizer_vars}
         layout = self.layout
+        before = None
+        if previous is not None:
+            before = layout.from_keras(dict(zip("tno", previous[:3], strict=True)))
         new, step_losses = _step.train_step(
-            self.spec, layout.from_keras(lists), jnp.asarray(real, jnp.float32), guard=guard
+            self.spec,
+            layout.from_keras(lists),
+            jnp.asarray(real, jnp.float32),
+            guard=guard,
+            previous=before,
         )
         out = layout.to_keras(new, lists)
         ok = jnp.all(jnp.isfinite(step_losses))
@@ -301,6 +358,9 @@ class GAN(keras.Model):
         """
         if y is not None:
             raise ValueError("GAN.fit takes only real samples x (no targets y)")
+        epochs = _checks.count("epochs", epochs)
+        if steps_per_epoch is not None:
+            steps_per_epoch = _checks.count("steps_per_epoch", steps_per_epoch)
         if isinstance(x, np.ndarray | jax.Array | list):
             x = check_samples(x, self.sample_shape)
             size = 256 if batch_size is None else _checks.count("batch_size", batch_size)
@@ -311,6 +371,7 @@ class GAN(keras.Model):
             x = batches(x, size, self.seed, self.step, shuffle)
             batch_size, shuffle = None, False
         cbs = list(callbacks or []) + [HaltOnNonFinite()]
+        self._recent.last_call = self._recent.fit_before = None
         return super().fit(
             x,
             batch_size=batch_size,
@@ -329,7 +390,8 @@ class GAN(keras.Model):
 
     @property
     def halted_at(self) -> int | None:
-        """The step whose loss or weights went non-finite (training stopped), or None."""
+        """The first step dropped when training diverged (the model keeps the step
+        before it), or None."""
         value = int(np.asarray(self.halt_counter.value))
         return None if value < 0 else value
 
@@ -340,13 +402,15 @@ class GAN(keras.Model):
         if at is None:
             return None
         return (
-            f"training stopped at step {at}: the losses or weights became non-finite; "
-            f"the model keeps its last finite state (step {self.step})"
+            f"training stopped at step {at}: the losses or weights became non-finite "
+            f"(or beyond 1e6); the model keeps its last good state (step {self.step})"
         )
 
     def clear_halt(self) -> None:
-        """Let a run that went non-finite train again from its last finite state."""
+        """Let a run that went non-finite train again from its last good state (say, after
+        lowering a learning rate with :meth:`set_numbers`)."""
         self.halt_counter.assign(np.int32(-1))
+        self._recent.last_call = None
 
     @property
     def hyper(self) -> dict:
@@ -376,6 +440,7 @@ class GAN(keras.Model):
             else:
                 values[self.number_names.index(key)] = checked
         self.numbers.assign(values)
+        self._recent.last_call = None  # a replay would use the old numbers
 
     def _check_names(self, numbers: dict) -> None:
         unknown = set(numbers) - set(self.hyper)
@@ -388,41 +453,69 @@ class GAN(keras.Model):
 
     def set_state(self, state: dict) -> None:
         """Write a state from :meth:`get_state` (or a training call) back into the variables."""
-        self.layout.write(state)
+        with Deferred():  # never half written
+            self.layout.write(state)
+        self._recent.last_call = None
 
     # -- k steps in one call, for panels and benchmarks ----------------------------------
     def train_steps(
         self, data: Any, steps: int = 1, batch_size: int = 256, *, mode: str = "both"
     ) -> np.ndarray:
-        """Run ``steps`` updates in one jitted call; batches drawn (with replacement) from ``data``.
+        """Run ``steps`` updates in jitted calls; batches drawn (with replacement) from ``data``.
 
         ``mode`` is ``"both"`` (the scheme's update), ``"d"`` or ``"g"`` (one player's
         step of the scheme only: the panel's Step D / Step G). Returns the per-step losses
         ``(steps, 2)`` as ``[d_loss, g_loss]`` (NaN for steps not applied). Numbers
         changed with :meth:`set_numbers` apply at once and never recompile.
+
+        Long runs go in chunks of :func:`~gankit.gan.checks.chunk_length` steps (about
+        a second each): Ctrl-C stops at the end of a chunk with the model at that step,
+        ready to go on, and then raises KeyboardInterrupt.
         """
         data = check_samples(data, self.sample_shape)
         steps = _checks.count("steps", steps)
+        _checks.size_limit("train_steps", (steps, 2), hint="train in several calls")
         batch_size = _checks.count("batch_size", batch_size)
         mode = _checks.choice("mode", mode, ("both", "d", "g"))
-        fn = self.programs.get("train")
-        start, data = self.get_state(), jnp.asarray(data)
-        state, out = unguarded_first(
-            lambda guard: fn(
-                start, data, steps=steps, batch_size=batch_size, mode=mode, guard=guard
-            ),
-            lambda result: int(result[0]["halted"]) >= 0,
+        data, rows = jnp.asarray(data), []
+        with Deferred() as interrupt:
+            for n in chunks(steps, chunk_length(self.step_work, batch_size)):
+                if interrupt.requested:
+                    break
+                rows.append(self._train_call(data, n, batch_size, mode))
+        return np.concatenate(rows)
+
+    def _train_call(self, data: jax.Array, steps: int, batch_size: int, mode: str) -> np.ndarray:
+        """One compiled call of ``steps`` updates, guarded only if one goes wrong."""
+        fn, start = self.programs.get("train"), self.get_state()
+
+        def call(state: dict, guard: bool, previous: dict | None) -> tuple:
+            return fn(
+                state,
+                data,
+                steps=steps,
+                batch_size=batch_size,
+                mode=mode,
+                guard=guard,
+                previous=previous,
+            )
+
+        state, _, out = guarded_call(
+            call,
+            start,
+            lambda state: int(state["halted"]) >= 0,
             halted=self.halted_at is not None,
+            last=self._recent.last_call,
         )
         self.set_state(state)
-        return np.asarray(out)
+        self._recent.last_call = (start, call)
+        return blank_after_halt(out, start["step"], state)
 
     # -- many independent runs at once ---------------------------------------------------
     def fresh_state(self, seed: int) -> dict:
         """A new run's state: weights re-drawn from the layers' initializers with ``seed``,
         fresh optimizer state, step 0, RNG key from ``seed``; numbers as now."""
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise ValueError(f"seed must be an integer, got {seed!r}")
+        seed = _checks.seed("seed", seed)
         state = self.get_state()
         g, gn = fresh_weights(self.generator, int(seed) * 2)
         d, dn = fresh_weights(self.discriminator, int(seed) * 2 + 1)
@@ -451,7 +544,9 @@ class GAN(keras.Model):
         >>> runs.sample(10).shape
         (4, 10, 2)
         """
-        seeds = [int(s) for s in seeds]
+        if isinstance(seeds, str | bytes) or not hasattr(seeds, "__iter__"):
+            raise _checks.ArgumentTypeError(f"seeds must be a sequence of integers, got {seeds!r}")
+        seeds = [_checks.seed("seeds", s) for s in seeds]
         if not seeds:
             raise ValueError("seeds must hold at least one integer")
         self._check_names(numbers)  # before building every run's state
@@ -492,17 +587,19 @@ class GAN(keras.Model):
         Uses the EMA weights when the GAN keeps them (``ema=False`` for the live ones).
         """
         n = _checks.count("n", n)
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise ValueError(f"seed must be an integer, got {seed!r}")
+        _checks.size_limit(f"sample(n={n})", (n,) + self.sample_shape, hint="ask for fewer")
+        seed = _checks.seed("seed", seed)
         fn = self.programs.get("sample")
         key = jax.random.PRNGKey(int(seed))
         return np.asarray(fn(self.generator_weights(ema), self._g_state(), key, n=n))
 
     def transform(self, z: Any, *, ema: bool | None = None) -> np.ndarray:
         """The generator applied to given noise ``z`` ``(n, noise_dim)`` (the manifold view)."""
-        z = np.asarray(z, np.float32)
-        if z.ndim != 2 or z.shape[1] != self.noise_dim:
-            raise ValueError(f"z must have shape (n, {self.noise_dim}), got {z.shape}")
+        z = _checks.float_array("z", z, f"noise of shape (n, {self.noise_dim})")
+        if z.ndim != 2 or z.shape[1] != self.noise_dim or len(z) < 1:
+            raise ValueError(f"z must have shape (n, {self.noise_dim}) with n >= 1, got {z.shape}")
+        if not np.all(np.isfinite(z)):
+            raise ValueError("z must be finite (no NaN or inf)")
         fn = self.programs.get("transform")
         return np.asarray(fn(self.generator_weights(ema), self._g_state(), jnp.asarray(z)))
 
@@ -516,17 +613,19 @@ class GAN(keras.Model):
         """Save the whole run (weights, both optimizers, step, RNG, EMA) to ``*.weights.h5``.
 
         Resuming with :meth:`load_checkpoint` on an identically built GAN continues
-        exactly where the saved run was.
+        exactly where the saved run was. The file appears whole or not at all (written
+        under a temporary name, then renamed).
         """
-        if not str(path).endswith(".weights.h5"):
-            raise ValueError(f"path must end with .weights.h5, got {path!r}")
-        self.save_weights(str(path))
+        checkpoints.save(self, path)
 
     def load_checkpoint(self, path: str) -> None:
-        """Load a run saved by :meth:`save_checkpoint` into this (identically built) GAN."""
-        if not str(path).endswith(".weights.h5"):
-            raise ValueError(f"path must end with .weights.h5, got {path!r}")
-        self.load_weights(str(path))
+        """Load a run saved by :meth:`save_checkpoint` into this (identically built) GAN.
+
+        All or nothing: a file saved by a differently built GAN (loss, regularisers,
+        scheme, optimizers, EMA, shapes) is refused before anything is written, and a
+        load that still fails leaves every variable as it was.
+        """
+        checkpoints.load(self, path)
 
     def get_config(self) -> dict:
         return {

@@ -124,7 +124,7 @@ class Programs:
             "runs": lambda: jit(
                 jax.vmap(
                     functools.partial(step.train_steps, spec),
-                    in_axes=(0, None, None, None, None, None),
+                    in_axes=(0, None, None, None, None, None, 0),
                 ),
                 static_argnums=(2, 3, 4, 5),
             ),

@@ -12,7 +12,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from gankit import _checks
-from gankit.gan.checks import LEARNING_RATES, check_number, check_samples, unguarded_first
+from gankit._interrupt import Deferred
+from gankit.gan.checks import (
+    LEARNING_RATES,
+    blank_after_halt,
+    check_number,
+    check_samples,
+    chunk_length,
+    chunks,
+    guarded_call,
+)
 
 
 class Runs:
@@ -23,26 +32,57 @@ class Runs:
     """
 
     def __init__(self, gan: Any, state: dict, seeds: Sequence[int]) -> None:
-        self.gan, self.state, self.seeds = gan, state, list(seeds)
+        self.gan, self._state, self.seeds = gan, state, list(seeds)
+        self._last_call: tuple | None = None  # the call that led to the state now
+
+    @property
+    def state(self) -> dict:
+        """Every run's state, with a leading run axis."""
+        return self._state
+
+    @state.setter
+    def state(self, value: dict) -> None:
+        self._state, self._last_call = value, None
 
     def __len__(self) -> int:
         return len(self.seeds)
 
     def train(self, data: Any, steps: int = 1, batch_size: int = 256) -> np.ndarray:
-        """``steps`` updates of every run; per-run, per-step losses ``(runs, steps, 2)``."""
+        """``steps`` updates of every run; per-run, per-step losses ``(runs, steps, 2)``.
+
+        As :meth:`GAN.train_steps`: a run whose step goes wrong stops at its last good
+        state; long calls go in chunks that Ctrl-C can stop between.
+        """
         data = check_samples(data, self.gan.sample_shape)
         steps = _checks.count("steps", steps)
+        _checks.size_limit("train", (len(self), steps, 2), hint="train in several calls")
         batch_size = _checks.count("batch_size", batch_size)
-        fn = self.gan.programs.get("runs")
-        data = jnp.asarray(data)
-        self.state, out = unguarded_first(
-            lambda guard: in_chunks(
-                lambda state: fn(state, data, steps, batch_size, "both", guard), self.state
-            ),
-            lambda result: bool(np.any(np.asarray(result[0]["halted"]) >= 0)),
+        data, rows = jnp.asarray(data), []
+        with Deferred() as interrupt:
+            for n in chunks(steps, chunk_length(self.gan.step_work, batch_size, len(self))):
+                if interrupt.requested:
+                    break
+                rows.append(self._train_call(data, n, batch_size))
+        return np.concatenate(rows, axis=1)
+
+    def _train_call(self, data: jax.Array, steps: int, batch_size: int) -> np.ndarray:
+        fn, start = self.gan.programs.get("runs"), self._state
+
+        def call(state: dict, guard: bool, previous: dict | None) -> tuple:
+            return in_chunks(
+                lambda part: fn(part[0], data, steps, batch_size, "both", guard, part[1]),
+                (state, previous),
+            )
+
+        state, _, out = guarded_call(
+            call,
+            start,
+            lambda state: bool(np.any(np.asarray(state["halted"]) >= 0)),
             halted=bool(np.any(self.halted_at >= 0)),
+            last=self._last_call,
         )
-        return np.asarray(out)
+        self._state, self._last_call = state, (start, call)
+        return blank_after_halt(out, start["step"], state)
 
     def sample(self, n: int, seed: int = 0, *, ema: bool | None = None) -> np.ndarray:
         """``n`` samples of every run ``(runs, n, ...)``, all from the same noise."""
@@ -90,7 +130,7 @@ def cpu_chunks(n: int) -> int:
     return max(k for k in range(1, min(cores or 1, n) + 1) if n % k == 0)
 
 
-def in_chunks(fn: Any, state: dict) -> tuple:
+def in_chunks(fn: Any, state: Any) -> tuple:
     """``fn(state)`` for a state with a leading run axis, as equal groups on parallel threads."""
     n = len(jax.tree.leaves(state)[0])
     k = cpu_chunks(n)

@@ -19,20 +19,39 @@ from gankit.models import sample_noise
 
 Array = jax.Array
 
+BOUND = 1e6
+"""A loss or weight beyond +-BOUND counts as diverged: the step is not applied. Sound
+runs stay orders of magnitude below (losses of a few units, weights below 10); a run
+past it has losses and gradients that overflow within a few steps, even at a much
+smaller learning rate."""
+
 
 def train_step(
-    spec: Spec, state: dict, real: Array, mode: str = "both", guard: bool = True
+    spec: Spec,
+    state: dict,
+    real: Array,
+    mode: str = "both",
+    guard: bool = True,
+    *,
+    previous: dict | None = None,
+    rng: Array | None = None,
 ) -> tuple[dict, Array]:
     """One update of ``mode`` ("both", "d" or "g") on ``real``; returns (state, losses).
 
     "d" and "g" are one player's step of the scheme (:meth:`Scheme.player_step`, a
     panel's Step D / Step G). With ``guard`` a step that goes non-finite (or any step of
-    a halted run) is not applied. Without it every step is applied and only ``halted``
-    records the first failure: the caller must then redo the call guarded. Both give
-    the same state whenever no step fails; the unguarded step skips a select over the
-    whole state.
+    a halted run) is not applied. A state from which a step fails may itself be
+    unusable (finite but huge weights whose losses or gradients overflow), so the run
+    goes back to ``previous``, the state before it, when known: the state kept is then
+    one whose own step was finite, and training from it with a smaller learning rate
+    goes on. ``halted`` names the step whose result was dropped, so the state kept is
+    at step ``halted - 1``. Without ``guard`` every step is applied
+    and only ``halted`` records a failure: the caller must then redo the call guarded.
+    Both give the same state whenever no step fails; the unguarded step skips a select
+    over the whole state. ``rng`` (default ``state["rng"]``) is the key this step
+    splits; a step not applied leaves the state's key as it was.
     """
-    rng, key = jax.random.split(state["rng"])
+    rng, key = jax.random.split(state["rng"] if rng is None else rng)
     numbers = spec.numbers(state["numbers"])
     scheme = spec.scheme_at(state, numbers)
     game = BatchGame(spec, real, state["gn"], state["dn"], spec.regs_at(numbers))
@@ -68,15 +87,22 @@ def train_step(
         decay = numbers["ema"]
         new["ema"] = [decay * e + (1 - decay) * w for e, w in zip(state["ema"], x2, strict=True)]
     losses_now = jnp.stack([d_loss, g_loss]).astype(jnp.float32)
-    finite = jnp.all(jnp.isfinite(losses_now))
+    # beyond BOUND (or NaN, which fails every comparison) counts as diverged
+    finite = jnp.all(jnp.abs(losses_now) <= BOUND)
     for w in jax.tree.leaves((new["g"], new["d"])):
-        finite = finite & jnp.all(jnp.isfinite(w))
+        finite = finite & jnp.all(jnp.abs(w) <= BOUND)
     alive = state["halted"] < 0
-    halted = jnp.where(alive & ~finite, state["step"] + 1, state["halted"]).astype(jnp.int32)
     if not guard:
-        return dict(new, halted=halted), losses_now
+        halted = jnp.where(alive & ~finite, state["step"] + 1, state["halted"])
+        return dict(new, halted=halted.astype(jnp.int32)), losses_now
     ok = alive & finite
-    out = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new, state)
+    base = (
+        state
+        if previous is None
+        else jax.tree.map(lambda a, b: jnp.where(alive, b, a), state, previous)
+    )
+    out = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new, base)
+    halted = jnp.where(alive & ~ok, base["step"] + 1, state["halted"]).astype(jnp.int32)
     out["halted"] = halted
     return out, jnp.where(ok, losses_now, jnp.nan)
 
@@ -89,16 +115,41 @@ def train_steps(
     batch_size: int,
     mode: str,
     guard: bool = True,
-) -> tuple[dict, Array]:
-    """``steps`` updates in one ``lax.scan``, batches drawn with replacement from ``data``."""
+    previous: dict | None = None,
+) -> tuple[dict, dict | None, Array]:
+    """``steps`` updates in one ``lax.scan``, batches drawn with replacement from ``data``.
+
+    Returns ``(state, previous, losses)``. Guarded, the scan also carries the state
+    before the last applied step (``previous``, starting from the one given, else
+    ``state``), the state a run goes back to when its newest state proves unusable;
+    unguarded it carries nothing more (``previous`` is None).
+    """
     spec.traced()
 
-    def body(state, _):
+    def batch(state: dict) -> tuple[Array, Array]:
         rng, pick = jax.random.split(state["rng"])
-        idx = jax.random.randint(pick, (batch_size,), 0, data.shape[0])
-        return train_step(spec, dict(state, rng=rng), data[idx], mode, guard)
+        return rng, data[jax.random.randint(pick, (batch_size,), 0, data.shape[0])]
 
-    return jax.lax.scan(body, state, None, length=steps)
+    if not guard:
+
+        def fast(state, _):
+            rng, real = batch(state)
+            return train_step(spec, state, real, mode, False, rng=rng)
+
+        state, losses = jax.lax.scan(fast, state, None, length=steps)
+        return state, None, losses
+
+    def guarded(carry, _):
+        before, state = carry
+        rng, real = batch(state)
+        new, losses = train_step(spec, state, real, mode, True, previous=before, rng=rng)
+        applied = new["step"] > state["step"]
+        before = jax.tree.map(lambda a, b: jnp.where(applied, a, b), state, before)
+        return (before, new), losses
+
+    start = (state if previous is None else previous, state)
+    (previous, state), losses = jax.lax.scan(guarded, start, None, length=steps)
+    return state, previous, losses
 
 
 def sample(spec: Spec, g_params: list, g_state: list, key: Array, n: int) -> Array:

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from gankit import _checks
 from gankit.metrics.classifier import MNISTClassifier, mnist_classifier
 
 
@@ -41,7 +42,7 @@ class ClassCoverage(NamedTuple):
 
 
 def _features(name: str, values: Any, minimum: int) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
+    array = _checks.float_array(name, values, "an (n, d) array of numbers", np.float64)
     if array.ndim != 2 or len(array) < minimum:
         raise ValueError(
             f"{name} must have shape (n, d) with n >= {minimum}, got shape {array.shape}"
@@ -52,9 +53,7 @@ def _features(name: str, values: Any, minimum: int) -> np.ndarray:
 
 
 def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return _checks.count(name, value, minimum)
 
 
 def _cubic(x: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:

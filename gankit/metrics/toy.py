@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gankit import _checks
+from gankit.data.toy import MODE_DATASETS
 from gankit.data.toy import modes as _modes
 
 UNITS: tuple[str, ...] = ("nats", "bits")
@@ -48,7 +50,7 @@ class Divergence(NamedTuple):
 
 
 def _as_points(name: str, value: object) -> np.ndarray:
-    array = np.asarray(value, dtype=np.float64)
+    array = _checks.float_array(name, value, "an (n, 2) array of points", np.float64)
     if array.ndim != 2 or array.shape[1] != 2 or len(array) < 1:
         raise ValueError(f"{name} must have shape (n, 2) with n >= 1, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
@@ -58,11 +60,11 @@ def _as_points(name: str, value: object) -> np.ndarray:
 
 def _resolve_modes(dataset: object) -> tuple[np.ndarray, float]:
     if isinstance(dataset, str):
-        centres, std = _modes(dataset)
+        centres, std = _modes(_checks.choice("dataset", dataset, MODE_DATASETS))
     elif isinstance(dataset, tuple) and len(dataset) == 2:
         centres, std = dataset
     else:
-        raise ValueError(
+        raise _checks.ArgumentTypeError(
             "dataset must be a mode-based toy set name (ring8, grid25, gaussian) "
             f"or a (centres, std) pair, got {dataset!r}"
         )
@@ -86,8 +88,7 @@ def mode_coverage(samples: np.ndarray, dataset: object, *, threshold: float = 3.
     """
     centres, std = _resolve_modes(dataset)
     x = _as_points("samples", samples)
-    if not (isinstance(threshold, Real) and math.isfinite(threshold) and threshold > 0):
-        raise ValueError(f"threshold must be a finite number > 0, got {threshold!r}")
+    threshold = _checks.positive("threshold", threshold)
     # Squared distances (n, k) from |x|^2 - 2 x.c + |c|^2: one matrix product, no (n, k, 2).
     d2 = (x * x).sum(1)[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(1)[None, :]
     nearest = d2.argmin(1)

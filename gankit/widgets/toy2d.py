@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import bqplot
@@ -35,6 +36,7 @@ import numpy as np
 import gankit as gk
 from gankit import _checks, data, metrics
 from gankit.widgets import _common
+from gankit.widgets._numberbox import NumberBox
 from gankit.widgets._panel import Panel
 
 REGULARIZERS = tuple(gk.catalogue.REGULARIZERS)
@@ -57,6 +59,19 @@ _HISTORY = 600  # points kept per curve
 def _reg_default(name: str) -> float:
     number = gk.catalogue.REGULARIZERS[name].number
     return 1.0 if number is None else number.default
+
+
+def _reg_range(name: str) -> dict:
+    """The regulariser number box's range (of the catalogue; a dummy one for "none")."""
+    number = gk.catalogue.REGULARIZERS[name].number
+    return (
+        {"minimum": 0.0, "maximum": 1.0}
+        if number is None
+        else {
+            "minimum": number.low,
+            "maximum": number.high,
+        }
+    )
 
 
 def _optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
@@ -133,6 +148,7 @@ class Toy2DLab(Panel):
             n_runs,
         )
         self.marks: dict[str, Any] = {}
+        self._frame_end = 0.0  # when the last Play frame ended (perf_counter)
         self._gans: dict = {}
         self.gan: gk.GAN | None = None
         self.runs: gk.gan.Runs | None = None
@@ -165,6 +181,19 @@ class Toy2DLab(Panel):
         n_runs,
     ) -> dict:
         lw = {"description_width": "110px"}
+
+        def whole(name: str, value: int, low: int, high: int, label: str) -> NumberBox:
+            return NumberBox(
+                name,
+                value,
+                minimum=low,
+                maximum=high,
+                integer=True,
+                errors=self.errors,
+                description=label,
+                style=lw,
+            )
+
         log = {
             "min": -5,
             "max": 0,
@@ -183,20 +212,19 @@ class Toy2DLab(Panel):
             "reg": ipywidgets.Dropdown(
                 options=REGULARIZERS, value=reg, description="regulariser", style=lw
             ),
-            "reg_value": ipywidgets.FloatText(
-                value=_reg_default(reg) if reg_value is None else float(reg_value),
+            "reg_value": NumberBox(
+                "reg_value",
+                _reg_default(reg) if reg_value is None else _checks.finite("reg_value", reg_value),
+                **_reg_range(reg),
+                errors=self.errors,
                 description="reg. number",
                 style=lw,
             ),
             "scheme": ipywidgets.Dropdown(
                 options=gk.schemes.SCHEMES, value=scheme, description="scheme", style=lw
             ),
-            "d_steps": ipywidgets.BoundedIntText(
-                value=d_steps, min=1, max=20, description="d_steps", style=lw
-            ),
-            "g_steps": ipywidgets.BoundedIntText(
-                value=g_steps, min=1, max=20, description="g_steps", style=lw
-            ),
+            "d_steps": whole("d_steps", d_steps, 1, 20, "d_steps"),
+            "g_steps": whole("g_steps", g_steps, 1, 20, "g_steps"),
             "g_optimizer": ipywidgets.Dropdown(
                 options=OPTIMIZERS, value=g_opt, description="G optimizer", style=lw
             ),
@@ -205,21 +233,15 @@ class Toy2DLab(Panel):
             ),
             "g_lr": ipywidgets.FloatLogSlider(value=g_lr, description="G learning rate", **log),
             "d_lr": ipywidgets.FloatLogSlider(value=d_lr, description="D learning rate", **log),
-            "layers": ipywidgets.BoundedIntText(
-                value=layers, min=0, max=6, description="hidden layers", style=lw
-            ),
+            "layers": whole("layers", layers, 0, 6, "hidden layers"),
             "units": ipywidgets.Dropdown(
                 options=[8, 16, 32, 64, 128], value=units, description="units", style=lw
             ),
-            "noise_dim": ipywidgets.BoundedIntText(
-                value=noise_dim, min=1, max=8, description="noise dim", style=lw
-            ),
+            "noise_dim": whole("noise_dim", noise_dim, 1, 8, "noise dim"),
             "noise": ipywidgets.Dropdown(
                 options=gk.models.NOISES, value=noise, description="noise", style=lw
             ),
-            "steps_per_frame": ipywidgets.BoundedIntText(
-                value=spf, min=1, max=500, description="steps / frame", style=lw
-            ),
+            "steps_per_frame": whole("steps_per_frame", spf, 1, 500, "steps / frame"),
             "slow": ipywidgets.Checkbox(value=False, description="slow motion (one update)"),
             "play": ipywidgets.Play(
                 value=0, min=0, max=10**9, step=1, interval=50, description="play"
@@ -229,12 +251,8 @@ class Toy2DLab(Panel):
             "step_g": ipywidgets.Button(description="Step G"),
             "reset": ipywidgets.Button(description="Reset"),
             "views": ipywidgets.ToggleButtons(options=VIEWS),
-            "n_runs": ipywidgets.BoundedIntText(
-                value=n_runs, min=2, max=64, description="runs", style=lw
-            ),
-            "run_steps": ipywidgets.BoundedIntText(
-                value=2000, min=1, max=100000, description="steps each", style=lw
-            ),
+            "n_runs": whole("n_runs", n_runs, 2, 64, "runs"),
+            "run_steps": whole("run_steps", 2000, 1, 100000, "steps each"),
             "many": ipywidgets.Button(description="Train many runs"),
         }
         c["show"] = {v: ipywidgets.Checkbox(value=True, description=v, indent=False) for v in VIEWS}
@@ -465,6 +483,23 @@ class Toy2DLab(Panel):
         return z
 
     # -- a frame -----------------------------------------------------------------------
+    def _on_tick(self, change: dict | None = None) -> None:
+        """A Play tick: one frame, unless it is a stale one.
+
+        The browser sends a tick every ``interval`` ms whatever the kernel does; when a
+        frame takes longer, ticks queue up, and a Pause pressed meanwhile would be read
+        only after all of them (about 1,250 extra steps once a slow frame had been
+        playing for a while). A tick that arrives, while playing, sooner than a third of
+        an interval after the last frame ended is such a queued one: it is skipped, so
+        the queue drains at once and Pause stops within one frame.
+        """
+        play = self.controls["play"]
+        waited = time.perf_counter() - self._frame_end
+        if play.playing and waited < play.interval / 3000:
+            return
+        self.step()
+        self._frame_end = time.perf_counter()
+
     def step(self, mode: str = "both") -> None:
         """One frame: ``steps_per_frame`` updates (one in slow motion, or for "d"/"g")."""
         if self.gan.halted_at is not None:
@@ -646,7 +681,7 @@ class Toy2DLab(Panel):
     # -- events ------------------------------------------------------------------------
     def _wire(self) -> None:
         c, guard = self.controls, self.errors.guard
-        c["play"].observe(guard(lambda ch: self.step()), names="value")
+        c["play"].observe(guard(self._on_tick), names="value")
         c["step"].on_click(guard(lambda b: self.step()))
         c["step_d"].on_click(guard(lambda b: self.step("d")))
         c["step_g"].on_click(guard(lambda b: self.step("g")))
@@ -664,7 +699,9 @@ class Toy2DLab(Panel):
 
     def _on_config(self, change: dict | None = None) -> None:
         if change is not None and change["owner"] is self.controls["reg"]:
-            self.controls["reg_value"].value = _reg_default(change["new"])
+            self.controls["reg_value"].set_range(
+                **_reg_range(change["new"]), value=_reg_default(change["new"])
+            )
         self._switch()
         self.gan.clear_halt()
         self._redraw()
