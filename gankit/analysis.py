@@ -319,6 +319,7 @@ def value_grid(game: Any, bounds: Any, n: int = 64) -> tuple[np.ndarray, np.ndar
     [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]]
     """
     n = _checks.count("n", n, minimum=2)
+    _checks.size_limit("value_grid", (n, n), hint="ask for a coarser grid")
     if getattr(game, "dim", None) != 2:
         raise ValueError(f"game must have a 2-number point (dim == 2), got {game!r}")
     try:

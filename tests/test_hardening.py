@@ -237,6 +237,10 @@ def test_empty_and_huge_requests_are_refused_before_any_work():
         gan.sample(10**9)
     with pytest.raises(ValueError, match="limit is 1 GiB"):
         gan.train_steps(X, steps=10**9)
+    with pytest.raises(ValueError, match="limit is 1 GiB"):
+        gan.runs([0, 1]).sample(10**9)
+    with pytest.raises(ValueError, match="limit is 1 GiB"):
+        gk.analysis.value_grid(game, (-1, 1, -1, 1), 10**6)
 
 
 def test_long_simulations_run_in_chunks_with_the_same_result(monkeypatch):

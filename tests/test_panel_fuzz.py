@@ -109,3 +109,10 @@ def test_the_regulariser_box_follows_the_regulariser_range():
             assert (box.min, box.max) == (number.low, number.high)
             assert box.value == number.default
         assert lab.errors.message == ""
+
+
+def test_the_game_panels_reg_weight_is_greyed_out_without_a_regulariser():
+    panel = BUILD["GameTrajectories"]()
+    assert panel.controls["reg"].value == "none" and panel.reg_weight.disabled
+    panel.controls["reg"].value = "R1"
+    assert not panel.reg_weight.disabled

@@ -87,6 +87,7 @@ class Runs:
     def sample(self, n: int, seed: int = 0, *, ema: bool | None = None) -> np.ndarray:
         """``n`` samples of every run ``(runs, n, ...)``, all from the same noise."""
         n = _checks.count("n", n)
+        _checks.size_limit(f"sample(n={n})", (len(self), n) + self.gan.sample_shape)
         use_ema = bool(self.state["ema"]) if ema is None else bool(ema)
         if use_ema and not self.state["ema"]:
             raise ValueError("ema=True needs a GAN built with ema=<decay>")

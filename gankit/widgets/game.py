@@ -327,8 +327,10 @@ class GameTrajectories(Panel):
 
     # -- callbacks ------------------------------------------------------------------
     def _enable_dirac_controls(self, name: str) -> None:
-        for control in (self.loss, self.reg, self.reg_weight):
+        for control in (self.loss, self.reg):
             control.disabled = name != "dirac"
+        # a weight with no regulariser to weigh does nothing: greyed out, not a dead slider
+        self.reg_weight.disabled = name != "dirac" or self.reg.value == "none"
 
     def _on_game_choice(self, change: Any = None) -> None:
         name = self.game_name.value
