@@ -64,10 +64,24 @@ def core_scheme(name: str, opt):
     return gk.schemes.make(kind, opt, **SCHEMES[name])
 
 
+def losses_for(scheme: str, reg: str) -> list[str]:
+    """Two of the four losses per (scheme, regulariser), in turn: every scheme meets every
+    loss (and every regulariser every loss) while CI builds half the GANs."""
+    k = 2 * (list(SCHEMES).index(scheme) + list(REGS).index(reg))
+    return [gk.games.LOSSES[k % 4], gk.games.LOSSES[(k + 1) % 4]]
+
+
+def test_the_loss_rotation_covers_every_pair():
+    pairs = {(s, loss) for s in SCHEMES for r in REGS for loss in losses_for(s, r)}
+    assert pairs == {(s, loss) for s in SCHEMES for loss in gk.games.LOSSES}
+    pairs = {(r, loss) for s in SCHEMES for r in REGS for loss in losses_for(s, r)}
+    assert pairs == {(r, loss) for r in REGS for loss in gk.games.LOSSES}
+
+
 @pytest.mark.parametrize("reg", list(REGS))
 @pytest.mark.parametrize("scheme", list(SCHEMES))
 def test_gan_of_one_number_networks_follows_the_dirac_gan(scheme, reg):
-    for i, loss in enumerate(gk.games.LOSSES):
+    for i, loss in enumerate(losses_for(scheme, reg)):
         game = gk.games.DiracGAN(loss, reg=REGS[reg])
         plain = gk.simulate(game, core_scheme(scheme, LR), steps=STEPS, start=START)
         keras_sgd = gk.simulate(
