@@ -1,5 +1,7 @@
 """Numbers for how well a GAN is doing: mode coverage and histogram divergence on 2-D toy
-data, and FID / KID / Inception-score analogues on MNIST through a small shipped classifier.
+data, FID / KID / Inception-score analogues on MNIST through a small shipped classifier,
+precision / recall and density / coverage (quality apart from diversity, on points or on
+features), and the exact Wasserstein distance between point sets.
 
 >>> from gankit import data, metrics
 >>> metrics.mode_coverage(data.toy("grid25", 2500), "grid25").modes
@@ -18,6 +20,7 @@ from gankit.metrics.digits import (
     frechet_distance,
     kernel_mmd2,
 )
+from gankit.metrics.manifold import density_coverage, precision_recall, wasserstein
 from gankit.metrics.toy import Divergence, ModeCoverage, grid_divergence, mode_coverage
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "MNISTClassifier",
     "ModeCoverage",
     "class_coverage",
+    "density_coverage",
     "classifier_fid",
     "classifier_kid",
     "classifier_score",
@@ -34,5 +38,7 @@ __all__ = [
     "kernel_mmd2",
     "mnist_classifier",
     "mode_coverage",
+    "precision_recall",
     "prepare_images",
+    "wasserstein",
 ]
