@@ -120,12 +120,19 @@ def _step_jacobian(game: Game, scheme: schemes.Scheme, point: jax.Array) -> jax.
     moving = [i for i, leaf in enumerate(leaves) if jnp.issubdtype(leaf.dtype, jnp.floating)]
     flat, unravel = ravel_pytree([leaves[i] for i in moving])
 
+    period = scheme.period(scheme.hyper)
+
     def update(vector: jax.Array) -> jax.Array:
         current = list(leaves)
         for i, leaf in zip(moving, unravel(vector), strict=True):
             current[i] = leaf
         x, y, state = jax.tree.unflatten(treedef, current)
-        out = jax.tree.leaves(scheme.step(game, x, y, state)[:3])
+        if isinstance(period, int) and period == 1:
+            out = scheme.step(game, x, y, state)[:3]
+        else:  # a scheme whose map repeats after `period` steps: linearise the cycle
+            steps = jnp.round(period).astype(jnp.int32)
+            out = jax.lax.fori_loop(0, steps, lambda _, c: scheme.step(game, *c)[:3], (x, y, state))
+        out = jax.tree.leaves(out)
         return ravel_pytree([out[i] for i in moving])[0]
 
     return jax.jacfwd(update)(flat)
@@ -173,6 +180,7 @@ def spectral_radii(game: Game, scheme: Any, point: Any = None, **numbers: Any) -
     batched = scheme.with_numbers(flat)
     jac = np.asarray(_jacobians(game, batched, jnp.asarray(z)), np.float64)
     radius = np.abs(np.linalg.eigvals(jac)).max(axis=-1)
+    radius = radius ** (1.0 / np.round(np.asarray(scheme.period(flat), np.float64)))
     return radius.reshape(batch)
 
 

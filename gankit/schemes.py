@@ -35,13 +35,24 @@ import copy
 from typing import Any, ClassVar, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from gankit import _checks, _pytree
 from gankit.optimizers import HeavyBall
 from gankit.steppers import stepper
 
-SCHEMES = ("simultaneous", "alternating", "extragradient", "optimistic", "consensus", "sga")
+SCHEMES = (
+    "simultaneous",
+    "alternating",
+    "extragradient",
+    "optimistic",
+    "consensus",
+    "sga",
+    "proximal",
+    "competitive",
+    "lookahead",
+)
 
 
 def _empty(params: Any) -> bool:
@@ -144,6 +155,12 @@ class Calls:
         g, aux = self.game.field(x, y, self._key())
         self._keep(aux)
         return g
+
+    def pure_field(self) -> Any:
+        """``(x, y) -> gradients`` on one fresh draw, as a pure function (for inner loops and
+        linear solves; what it reports is dropped)."""
+        key, game = self._key(), self.game
+        return lambda x, y: game.field(x, y, key)[0]
 
     def player(self, player: int, x: Any, y: Any) -> Any:
         """Player 0's (x) or 1's (y) own gradient at ``(x, y)``."""
@@ -252,6 +269,11 @@ class Scheme:
     def init_memory(self, calls: Calls, x: Any, y: Any) -> Any:
         """The scheme's own memory at the start (optimistic: the first field)."""
         return ()
+
+    def period(self, numbers: dict) -> Any:
+        """Steps after which the scheme's map repeats (its linearisation is taken over them):
+        1, or look-ahead's ``k``; ``numbers`` are the scheme's numbers, maybe arrays."""
+        return 1
 
     def _move(self, player: int, state: Any, grads: Any, params: Any) -> tuple[Any, Any]:
         if _empty(params):
@@ -382,7 +404,161 @@ class SGA(Scheme):
         return x2, y2, state._replace(x=sx, y=sy)
 
 
-for _cls in (Simultaneous, Alternating, Extragradient, Optimistic, Consensus, SGA):
+class Proximal(Scheme):
+    kind = "proximal"
+    extra = ("inner_steps",)
+
+    @property
+    def evaluations(self) -> float:
+        if dict(self.options)["exact"]:
+            return 1 + SOLVER_STEPS  # the field and a Jacobian-vector product an iteration
+        return float(self.hyper["inner_steps"])
+
+    def update(self, calls, x, y, state):
+        field = calls.pure_field()  # one draw: the implicit equation has one noise
+        if dict(self.options)["exact"]:
+            return self._exact(calls, field, x, y, state)
+
+        def towards(_, w):  # w <- z - eta g(w): one optimizer step from z on g(w)
+            wx, wy, _, _ = self._both(state, field(*w), x, y)
+            return wx, wy
+
+        inner = jnp.asarray(self.hyper["inner_steps"]).astype(jnp.int32)
+        w = jax.lax.fori_loop(0, inner - 1, towards, (x, y))
+        x2, y2, sx, sy = self._both(state, calls.field(*w), x, y)
+        return x2, y2, state._replace(x=sx, y=sy)
+
+    def _exact(self, calls, field, x, y, state):
+        """The gradient at z+ where the field is linear: ``(I + J diag(eta)) g+ = g(z)``
+        (one Newton step on the implicit equation; exact on a linear game)."""
+        g = calls.field(x, y)
+        eta = (self.player_hyper(0)["learning_rate"], self.player_hyper(1)["learning_rate"])
+
+        def matvec(v):
+            scaled = tuple(
+                jax.tree.map(lambda t, e=e: e * t, part) for part, e in zip(v, eta, strict=True)
+            )
+            jv = jax.jvp(field, (x, y), scaled)[1]
+            return jax.tree.map(lambda a, b: a + b, v, tuple(jv))
+
+        x2, y2, sx, sy = self._both(state, _solve(matvec, tuple(g)), x, y)
+        return x2, y2, state._replace(x=sx, y=sy)
+
+
+class Competitive(Scheme):
+    kind = "competitive"
+    evaluations = 3  # the field, then two Jacobian-vector products a solver iteration
+
+    def update(self, calls, x, y, state):
+        g = calls.field(x, y)
+        field = calls.pure_field()
+        eta_x = self.player_hyper(0)["learning_rate"]
+        eta_y = self.player_hyper(1)["learning_rate"]
+        zx = jax.tree.map(jnp.zeros_like, x)
+        zy = jax.tree.map(jnp.zeros_like, y)
+
+        def a(v):  # A v = (d g_x / d y) v, how y moves x's gradient
+            return jax.jvp(field, (x, y), (zx, v))[1][0]
+
+        def b(u):  # B u = (d g_y / d x) u
+            return jax.jvp(field, (x, y), (u, zy))[1][1]
+
+        def sub(p, q, c):
+            return jax.tree.map(lambda s, t: s - c * t, p, q)
+
+        rhs_x = sub(g[0], a(g[1]), eta_y)
+        rhs_y = sub(g[1], b(g[0]), eta_x)
+        gx = _solve(lambda v: sub(v, a(b(v)), eta_x * eta_y), rhs_x)
+        gy = _solve(lambda v: sub(v, b(a(v)), eta_x * eta_y), rhs_y)
+        x2, y2, sx, sy = self._both(state, (gx, gy), x, y)
+        return x2, y2, state._replace(x=sx, y=sy)
+
+
+class Lookahead(Scheme):
+    """``k`` steps of a base scheme on fast weights, then the slow weights move ``alpha``
+    of the way to them and the fast ones restart there (see :func:`lookahead`)."""
+
+    kind = "lookahead"
+
+    def __init__(self, base: Scheme, k: float, alpha: float) -> None:
+        if isinstance(base, Lookahead):
+            raise ValueError("base_scheme must not be a lookahead scheme itself")
+        self.steppers, self.shared = base.steppers, base.shared
+        self.options = (("base", base.kind),) + tuple(base.options)
+        self.base_cls, self.base_keys = type(base), tuple(base.hyper)
+        self.hyper = dict(base.hyper) | {"k": k, "alpha": alpha}
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        return self.base_cls.extra + ("k", "alpha")
+
+    @property
+    def evaluations(self) -> float:
+        return self.base().evaluations
+
+    def base(self) -> Scheme:
+        """The base scheme, with this scheme's (possibly traced) numbers."""
+        base = object.__new__(self.base_cls)
+        base.steppers, base.shared, base.options = self.steppers, self.shared, self.options[1:]
+        base.hyper = {k: self.hyper[k] for k in self.base_keys}
+        return base
+
+    def period(self, numbers: dict) -> Any:
+        return numbers["k"]
+
+    def init_memory(self, calls, x, y):
+        return (self.base().init_memory(calls, x, y), x, y, jnp.zeros((), jnp.int32))
+
+    def update(self, calls, x, y, state):
+        memory, slow_x, slow_y, count = state.memory
+        fx, fy, inner = self.base().update(calls, x, y, SchemeState(state.x, state.y, memory))
+        count = count + 1
+        sync = count % jnp.round(self.hyper["k"]).astype(jnp.int32) == 0
+        alpha = self.hyper["alpha"]
+
+        def pull(slow, fast):
+            return jax.tree.map(lambda s, f: jnp.where(sync, s + alpha * (f - s), s), slow, fast)
+
+        slow_x, slow_y = pull(slow_x, fx), pull(slow_y, fy)
+        x2 = jax.tree.map(lambda s, f: jnp.where(sync, s, f), slow_x, fx)
+        y2 = jax.tree.map(lambda s, f: jnp.where(sync, s, f), slow_y, fy)
+        return x2, y2, inner._replace(memory=(inner.memory, slow_x, slow_y, count))
+
+
+_pytree.register(Lookahead, ["hyper"], ["steppers", "shared", "options", "base_cls", "base_keys"])
+
+
+SOLVER_STEPS = 10
+"""Krylov iterations of competitive gradient descent's linear solve (exact up to this many
+parameters a player)."""
+
+
+def _solve(matvec: Any, rhs: Any) -> Any:
+    """``matvec^-1 rhs`` by GMRES: exact for up to :data:`SOLVER_STEPS` unknowns (a 2-D
+    game), a fixed budget of matrix-free iterations on networks."""
+    size = sum(leaf.size for leaf in jax.tree.leaves(rhs))
+    if size == 0:
+        return rhs
+    restart = max(1, min(size, SOLVER_STEPS))
+    # GMRES drops vectors below float epsilon: solve for the unit right-hand side (the
+    # system is linear), so a run closing in on its equilibrium keeps moving.
+    norm = jnp.sqrt(sum(jnp.sum(leaf * leaf) for leaf in jax.tree.leaves(rhs)))
+    scale = jnp.where(norm > 0, norm, 1.0)
+    unit = jax.tree.map(lambda leaf: leaf / scale, rhs)
+    out, _ = jax.scipy.sparse.linalg.gmres(matvec, unit, tol=1e-7, restart=restart, maxiter=1)
+    return jax.tree.map(lambda leaf: leaf * scale, out)
+
+
+for _cls in (
+    Simultaneous,
+    Alternating,
+    Extragradient,
+    Optimistic,
+    Consensus,
+    SGA,
+    Proximal,
+    Competitive,
+):
     _pytree.register(_cls, ["hyper"], ["steppers", "shared", "options"])
 
 
@@ -453,6 +629,82 @@ def sga(opt: Any, lam: float = 1.0) -> Scheme:
     return SGA(opt, lam=_checks.finite("lam", lam))
 
 
+def proximal(opt: Any, inner_steps: int = 10, *, exact: bool = False) -> Scheme:
+    """The proximal point (implicit) step ``z+ = z - eta g(z+)``.
+
+    Solved by ``inner_steps`` fixed-point iterations ``w <- z - eta g(w)`` (a traced
+    number: changing it never recompiles; one gradient evaluation each), which contract
+    when ``eta`` times the field's Lipschitz constant is below 1; or, with ``exact``, by
+    a linear solve ``(I + eta J) (z+ - z) = -eta g(z)``: exact on a linear game for every
+    ``eta`` (one Newton step on others). On ``x y`` it shrinks every step by
+    ``1 / sqrt(1 + eta^2)``.
+
+    >>> import gankit as gk
+    >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), gk.schemes.proximal(0.5, 40), [0, 0])
+    >>> round(r, 6) == round(1 / (1 + 0.5**2) ** 0.5, 6)
+    True
+    >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), gk.schemes.proximal(3.0, exact=True), [0, 0])
+    >>> round(r, 6) == round(1 / (1 + 3.0**2) ** 0.5, 6)
+    True
+    """
+    if not isinstance(exact, bool):
+        raise _checks.ArgumentTypeError(f"exact must be True or False, got {exact!r}")
+    steps = _checks.count("inner_steps", inner_steps, 1, MAX_INNER_STEPS)
+    return Proximal(opt, (("exact", exact),), inner_steps=steps)
+
+
+def competitive(opt: Any) -> Scheme:
+    """Competitive gradient descent (Schäfer & Anandkumar 2019): each player steps to the
+    Nash equilibrium of the local bilinear game regularised by its step size,
+
+    ``dx = -eta_x (I - eta_x eta_y A B)^-1 (g_x - eta_y A g_y)`` (and the same for y),
+    with ``A = d g_x / d y`` and ``B = d g_y / d x``, used through Jacobian-vector
+    products and solved by GMRES (exact on 2-D games; :data:`SOLVER_STEPS` iterations
+    on networks, two Jacobian-vector products each). On ``x y`` it is the proximal
+    point map.
+
+    >>> import gankit as gk
+    >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), gk.schemes.competitive(0.5), [0, 0])
+    >>> round(r, 6) == round(1 / (1 + 0.5**2) ** 0.5, 6)
+    True
+    """
+    return Competitive(opt)
+
+
+def lookahead(base_scheme: Scheme, k: float = 5, alpha: float = 0.5) -> Scheme:
+    """Look-ahead minimax (Chavdarova et al. 2021): ``k`` steps of ``base_scheme`` (any
+    scheme), then the slow weights move ``alpha`` of the way to the fast ones, which
+    restart from them. ``k`` and ``alpha`` are traced numbers. It costs what the base
+    scheme costs; its linear rate is taken over the ``k``-step cycle (per step:
+    ``rho(cycle) ** (1/k)``).
+
+    >>> import gankit as gk
+    >>> scheme = gk.schemes.lookahead(gk.schemes.simultaneous(0.5), k=5, alpha=0.5)
+    >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), scheme, [0, 0])
+    >>> round(r, 6) == round(abs(0.5 + 0.5 * (1 + 0.5j) ** 5) ** (1 / 5), 6)
+    True
+    """
+    if not isinstance(base_scheme, Scheme):
+        raise _checks.ArgumentTypeError(f"base_scheme must be a gankit scheme, got {base_scheme!r}")
+    steps = _checks.finite("k", k)
+    if not steps.is_integer():
+        raise ValueError(f"k must be a whole number of steps, got {k!r}")
+    k = _checks.count("k", int(steps), 1, MAX_INNER_STEPS)
+    alpha = _checks.finite("alpha", alpha)
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError(f"alpha must be in (0, 1], got {alpha!r}")
+    return Lookahead(base_scheme, float(k), alpha)
+
+
+def _lookahead_by_name(
+    opt: Any, base: str = "simultaneous", k: float = 5, alpha: float = 0.5, **base_options: Any
+) -> Scheme:
+    """``make("lookahead", opt, base="alternating", k=5, alpha=0.5, d_steps=2)``."""
+    if base == "lookahead":
+        raise ValueError("base must be a scheme other than lookahead")
+    return lookahead(make(base, opt, **base_options), k=k, alpha=alpha)
+
+
 _BUILDERS = {
     "simultaneous": simultaneous,
     "alternating": alternating,
@@ -460,6 +712,9 @@ _BUILDERS = {
     "optimistic": optimistic,
     "consensus": consensus,
     "sga": sga,
+    "proximal": proximal,
+    "competitive": competitive,
+    "lookahead": _lookahead_by_name,
 }
 
 

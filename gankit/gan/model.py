@@ -99,6 +99,7 @@ class GAN(keras.Model):
         noise: str = "gaussian",
         ema: float | None = None,
         weight_clip: float | None = None,
+        scheme_options: dict | None = None,
         seed: int = 0,
         name: str = "gan",
         **kwargs: Any,
@@ -123,7 +124,7 @@ class GAN(keras.Model):
         self.noise = _checks.choice("noise", noise, NOISES)
         self.seed = _checks.seed("seed", seed)
         kind, options, extras, g_optimizer, d_optimizer = self._scheme_parts(
-            scheme, g_optimizer, d_optimizer, d_steps, g_steps, gamma, lam
+            scheme, g_optimizer, d_optimizer, d_steps, g_steps, gamma, lam, scheme_options
         )
         self.g_optimizer = as_optimizer(g_optimizer, "g_optimizer")
         self.d_optimizer = as_optimizer(d_optimizer, "d_optimizer")
@@ -141,14 +142,16 @@ class GAN(keras.Model):
         self.built = True
 
     @staticmethod
-    def _scheme_parts(scheme, g_optimizer, d_optimizer, d_steps, g_steps, gamma, lam) -> tuple:
+    def _scheme_parts(
+        scheme, g_optimizer, d_optimizer, d_steps, g_steps, gamma, lam, scheme_options
+    ) -> tuple:
         """``(kind, options, extra numbers, g_optimizer, d_optimizer)`` from the arguments."""
         if isinstance(scheme, schemes.Scheme):
             named = [
                 k
                 for k, v in zip(
-                    ("d_steps", "g_steps", "gamma", "lam"),
-                    (d_steps, g_steps, gamma, lam),
+                    ("d_steps", "g_steps", "gamma", "lam", "scheme_options"),
+                    (d_steps, g_steps, gamma, lam, scheme_options),
                     strict=True,
                 )
                 if v is not None
@@ -179,6 +182,21 @@ class GAN(keras.Model):
             extras["gamma"] = 1.0 if gamma is None else gamma
         if kind == "sga":
             extras["lam"] = 1.0 if lam is None else lam
+        if scheme_options is not None:
+            if not isinstance(scheme_options, dict):
+                raise _checks.ArgumentTypeError(
+                    f"scheme_options must be a dict of the scheme's options, got {scheme_options!r}"
+                )
+            clash = set(scheme_options) & (set(options) | set(extras))
+            if clash:
+                raise ValueError(f"give {sorted(clash)} once (as keywords or in scheme_options)")
+            try:
+                schemes.make(kind, 0.1, **scheme_options)  # its options, checked by name
+            except TypeError as error:
+                raise ValueError(
+                    f"scheme_options {scheme_options!r} for {kind!r}: {error}"
+                ) from None
+            options = options | dict(scheme_options)
         return kind, options, extras, g_optimizer, d_optimizer
 
     def _build_state(self) -> None:
@@ -647,7 +665,18 @@ class GAN(keras.Model):
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> GAN:
         config = dict(config)
-        options = config.pop("scheme_options", {})
+        options = dict(config.pop("scheme_options", {}))
+        keywords = (
+            "d_steps",
+            "g_steps",
+            "gamma",
+            "lam",
+        )  # the GAN's own keywords, where they belong
+        own = config.get("scheme") in ("alternating", "consensus", "sga")
+        named = {k: options.pop(k) for k in keywords if own and k in options}
+        if options:  # a scheme's own options and numbers (lookahead's base, k, alpha, ...)
+            named["scheme_options"] = options
+        options = named
         return cls(
             keras.saving.deserialize_keras_object(config.pop("generator")),
             keras.saving.deserialize_keras_object(config.pop("discriminator")),
