@@ -64,8 +64,8 @@ class GAN(keras.Model):
     ``weight_clip`` clips the discriminator's weights to ``[-c, c]`` after every update
     (the original WGAN). ``noise`` is ``"gaussian"`` or ``"uniform"``.
 
-    A step whose losses or weights are not finite (or beyond ``1e6``, where the next
-    steps would overflow) is not applied, and the run goes back one more step to a state
+    A step whose losses or weights are not finite (or beyond ``1e8`` for a loss, ``1e6`` for
+    a weight, where the next steps would overflow) is not applied, and the run goes back one more step to a state
     whose own step was sound: :attr:`halted_at` names the first step dropped, the model
     keeps step ``halted_at - 1``, and ``fit()`` ends with a
     :class:`~gankit.gan.NonFiniteLossWarning`. :meth:`clear_halt` lets it go on from
@@ -421,7 +421,7 @@ class GAN(keras.Model):
             return None
         return (
             f"training stopped at step {at}: the losses or weights became non-finite "
-            f"(or beyond 1e6); the model keeps its last good state (step {self.step})"
+            f"(or out of bounds); the model keeps its last good state (step {self.step})"
         )
 
     def clear_halt(self) -> None:

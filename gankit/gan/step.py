@@ -20,10 +20,14 @@ from gankit.models import sample_noise
 Array = jax.Array
 
 BOUND = 1e6
-"""A loss or weight beyond +-BOUND counts as diverged: the step is not applied. Sound
-runs stay orders of magnitude below (losses of a few units, weights below 10); a run
-past it has losses and gradients that overflow within a few steps, even at a much
-smaller learning rate."""
+"""A weight beyond +-BOUND counts as diverged: the step is not applied. Sound runs stay
+orders of magnitude below (weights below 10); a run past it has losses and gradients
+that overflow within a few steps, even at a much smaller learning rate."""
+
+LOSS_BOUND = 1e8
+"""A loss beyond +-LOSS_BOUND counts as diverged too. Higher than :data:`BOUND`: a WGAN
+critic's value is the product of its layers' scales and legitimately reaches 1e5-1e6
+(lesson 08's clipped SGD(5.0) run)."""
 
 
 def train_step(
@@ -88,7 +92,7 @@ def train_step(
         new["ema"] = [decay * e + (1 - decay) * w for e, w in zip(state["ema"], x2, strict=True)]
     losses_now = jnp.stack([d_loss, g_loss]).astype(jnp.float32)
     # beyond BOUND (or NaN, which fails every comparison) counts as diverged
-    finite = jnp.all(jnp.abs(losses_now) <= BOUND)
+    finite = jnp.all(jnp.abs(losses_now) <= LOSS_BOUND)
     for w in jax.tree.leaves((new["g"], new["d"])):
         finite = finite & jnp.all(jnp.abs(w) <= BOUND)
     alive = state["halted"] < 0
