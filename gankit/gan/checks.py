@@ -8,6 +8,7 @@ import jax
 import numpy as np
 
 from gankit import _checks, schemes
+from gankit._interrupt import Deferred
 from gankit.gan.layout import all_layers
 
 LEARNING_RATES = ("g_learning_rate", "d_learning_rate")
@@ -64,6 +65,18 @@ def work_per_sample(model: Any) -> int:
             positions = 1
         total += int(np.prod(kernel.shape)) * max(positions, 1)
     return max(total, sum(int(np.prod(v.shape)) for v in model.trainable_variables))
+
+
+def run_chunked(steps: int, longest: int, call: Any, axis: int = 0) -> np.ndarray:
+    """``call(n)`` over :func:`chunks` of ``steps``, their losses joined along ``axis``;
+    Ctrl-C stops between chunks (then raises KeyboardInterrupt, progress kept)."""
+    rows = []
+    with Deferred() as interrupt:
+        for n in chunks(steps, longest):
+            if interrupt.requested:
+                break
+            rows.append(call(n))
+    return np.concatenate(rows, axis=axis)
 
 
 def chunks(steps: int, longest: int) -> list[int]:

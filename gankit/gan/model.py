@@ -26,8 +26,8 @@ from gankit.gan.checks import (
     check_number,
     check_samples,
     chunk_length,
-    chunks,
     guarded_call,
+    run_chunked,
     work_per_sample,
 )
 from gankit.gan.fitting import HaltOnNonFinite, LossMean, batches
@@ -495,13 +495,9 @@ class GAN(keras.Model):
         _checks.size_limit("train_steps", (steps, 2), hint="train in several calls")
         batch_size = _checks.count("batch_size", batch_size)
         mode = _checks.choice("mode", mode, ("both", "d", "g"))
-        data, rows = jnp.asarray(data), []
-        with Deferred() as interrupt:
-            for n in chunks(steps, chunk_length(self.step_work, batch_size)):
-                if interrupt.requested:
-                    break
-                rows.append(self._train_call(data, n, batch_size, mode))
-        return np.concatenate(rows)
+        data = jnp.asarray(data)
+        longest = chunk_length(self.step_work, batch_size)
+        return run_chunked(steps, longest, lambda n: self._train_call(data, n, batch_size, mode))
 
     def _train_call(self, data: jax.Array, steps: int, batch_size: int, mode: str) -> np.ndarray:
         """One compiled call of ``steps`` updates, guarded only if one goes wrong."""

@@ -12,15 +12,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from gankit import _checks
-from gankit._interrupt import Deferred
 from gankit.gan.checks import (
     LEARNING_RATES,
     blank_after_halt,
     check_number,
     check_samples,
     chunk_length,
-    chunks,
     guarded_call,
+    run_chunked,
 )
 
 
@@ -57,13 +56,9 @@ class Runs:
         steps = _checks.count("steps", steps)
         _checks.size_limit("train", (len(self), steps, 2), hint="train in several calls")
         batch_size = _checks.count("batch_size", batch_size)
-        data, rows = jnp.asarray(data), []
-        with Deferred() as interrupt:
-            for n in chunks(steps, chunk_length(self.gan.step_work, batch_size, len(self))):
-                if interrupt.requested:
-                    break
-                rows.append(self._train_call(data, n, batch_size))
-        return np.concatenate(rows, axis=1)
+        data = jnp.asarray(data)
+        longest = chunk_length(self.gan.step_work, batch_size, len(self))
+        return run_chunked(steps, longest, lambda n: self._train_call(data, n, batch_size), 1)
 
     def _train_call(self, data: jax.Array, steps: int, batch_size: int) -> np.ndarray:
         fn, start = self.gan.programs.get("runs"), self._state

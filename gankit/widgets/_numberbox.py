@@ -87,9 +87,9 @@ class NumberBox(ipywidgets.HBox):
         return f"{kind} in [{self._format(self.min)}, {self._format(self.max)}]"
 
     def _format(self, number: float) -> str:
-        if self.integer or float(number).is_integer() and abs(number) < 1e15:
-            return str(int(number)) if self.integer else repr(float(number))
-        return f"{float(number):.6g}"
+        if self.integer:
+            return str(int(number))
+        return repr(float(number)) if float(number).is_integer() else f"{float(number):.6g}"
 
     def _parse(self, text: str) -> int | float:
         text = text.strip()
