@@ -5,6 +5,7 @@ from __future__ import annotations  # noqa: I001  (gankit before keras: it picks
 import gankit as gk
 import numpy as np
 import pytest
+from gankit.widgets import toy2d
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +168,75 @@ def test_queued_play_ticks_are_skipped_so_pause_stops_at_once():
     play.value += 1  # stepping by hand (not playing) always trains
     play.value += 1
     assert lab.gan.step == step0 + 20
+
+
+def _column(lab, name):
+    return lab._history[:, toy2d.COLUMNS.index(name)]
+
+
+def test_quality_and_exact_w1_are_recorded_drawn_and_returned():
+    lab = gk.Toy2DLab(units=8, steps_per_frame=2, batch_size=32)  # nsgan: no critic W1
+    for _ in range(3):
+        lab.step()
+    h = lab._history
+    assert h.shape == (3, len(toy2d.COLUMNS))
+    names = ["precision", "recall", "density", "coverage", "W1"]
+    q = np.stack([_column(lab, n) for n in names])
+    assert np.all(np.isfinite(q))
+    assert np.all((q[[0, 1, 3]] >= 0) & (q[[0, 1, 3]] <= 1)) and np.all(q[2] >= 0)
+    assert np.all(q[4] > 0)  # an untrained generator is far from ring8
+    assert np.all(np.isnan(_column(lab, "critic W1")))
+    # the curves carry the recorded numbers (density clipped at 1.5 for display)
+    lines = lab.marks["quality"]
+    np.testing.assert_allclose(lines.x, h[:, 0])
+    np.testing.assert_allclose(lines.y, np.minimum(q[:4], 1.5), rtol=1e-6)
+    w1 = lab.marks["w1"]
+    np.testing.assert_allclose(w1.y[0], q[4], rtol=1e-6)
+    assert np.all(np.isnan(w1.y[1])) and "wgan only" in w1.labels[1]
+    assert "P/R" in lab.status.value and "W1" in lab.status.value
+    assert "critic" not in lab.status.value
+    # quality() takes the same samples: no step since, so the latest row's numbers
+    now = lab.quality()
+    assert now["critic_w1"] is None
+    np.testing.assert_allclose(
+        [now[k] for k in ("precision", "recall", "density", "coverage", "w1")],
+        q[:, -1],
+        rtol=1e-5,
+    )
+
+
+def test_the_critic_estimate_is_recorded_for_the_wgan_loss_only():
+    lab = gk.Toy2DLab(loss="wgan", reg="WGAN-GP", units=8, steps_per_frame=2, batch_size=32)
+    lab.step()
+    lab.step()
+    critic = _column(lab, "critic W1")
+    assert np.all(np.isfinite(critic)) and len(critic) == 2
+    # E D(real) - E D(fake) on the very batches the exact W1 is taken on
+    real = lab.points[: toy2d.QUALITY_SAMPLES]
+    fake = lab.gan.sample(1000, seed=lab.seed)[: toy2d.QUALITY_SAMPLES]
+    by_hand = lab.gan.discriminate(real).mean() - lab.gan.discriminate(fake).mean()
+    assert critic[-1] == pytest.approx(by_hand, rel=1e-4, abs=1e-6)
+    assert lab.quality()["critic_w1"] == pytest.approx(critic[-1], rel=1e-4, abs=1e-6)
+    w1 = lab.marks["w1"]
+    np.testing.assert_allclose(w1.y[1], critic, rtol=1e-6)
+    assert w1.labels[1] == "critic E D(real) - E D(fake)" and "critic" in lab.status.value
+    lab.controls["reg"].value = "none"  # no Lipschitz penalty: the legend says it is not W1
+    assert "not W1" in w1.labels[1]
+    lab.controls["loss"].value = "nsgan"  # the run goes on: the critic curve stops
+    lab.step()
+    critic = _column(lab, "critic W1")
+    assert np.all(np.isfinite(critic[:2])) and np.isnan(critic[2])
+    assert lab.quality()["critic_w1"] is None and "wgan only" in w1.labels[1]
+
+
+def test_quality_and_w1_views_toggle(lab):
+    assert set(toy2d.VIEWS) >= {"samples", "heatmap", "field", "manifold", "losses", "metrics"}
+    for view, figure, mark in (("quality", "quality_fig", "quality"), ("W1", "w1_fig", "w1")):
+        lab.controls["show"][view].value = False
+        assert getattr(lab, figure).layout.display == "none"
+        drawn = len(lab.marks[mark].x)
+        lab.controls["step"].click()
+        assert len(lab.marks[mark].x) == drawn  # hidden: not redrawn
+        lab.controls["show"][view].value = True
+        assert getattr(lab, figure).layout.display is None
+        assert len(lab.marks[mark].x) == len(lab._history) > drawn

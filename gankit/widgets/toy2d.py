@@ -7,7 +7,10 @@ numbers; each frame runs ``steps_per_frame`` updates in one jitted call
 Views (each can be hidden): real and generated samples, the discriminator's output as a
 heatmap, the gradient field of the generator's loss over the plane and on the generated
 samples, the generator's manifold (a warped grid of noise space), loss curves and metric
-curves (modes covered, % high quality, JS divergence). "Many runs" trains N seeds at
+curves (modes covered, % high quality, JS divergence), quality apart from diversity
+(precision, recall, density, coverage: one JS number cannot tell a sharp but collapsed
+generator from a diverse but blurry one), and the exact Wasserstein-1 distance beside a
+WGAN critic's own estimate of it. "Many runs" trains N seeds at
 once with ``vmap`` and shows them as small multiples with the share that covers every
 mode.
 
@@ -21,6 +24,9 @@ shares the same networks (weights kept); changing the architecture or the data r
 5
 >>> "gankit-toy2d" in lab.widget._dom_classes
 True
+>>> q = lab.quality()  # loss "nsgan": no critic estimate of W1
+>>> q["critic_w1"] is None, 0.0 <= q["precision"] <= 1.0, q["w1"] > 0.0
+(True, True, True)
 """
 
 from __future__ import annotations
@@ -50,10 +56,41 @@ with ``beta_1 = 0.5``, the usual GAN setting)."""
 DATASETS = data.TOY_DATASETS + ("drawn",)
 """Data choices: the toy sets, or the points drawn on the plot."""
 
-VIEWS = ("samples", "heatmap", "field", "manifold", "losses", "metrics")
+VIEWS = ("samples", "heatmap", "field", "manifold", "losses", "metrics", "quality", "W1")
 """Views that can be shown or hidden."""
 
 _HISTORY = 600  # points kept per curve
+
+COLUMNS = (
+    "step",
+    "D loss",
+    "G loss",
+    "modes",
+    "high quality",
+    "JS",
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "W1",
+    "critic W1",
+)
+"""The columns of the lab's history, one row a frame ("critic W1" is NaN unless the loss
+is "wgan"; "modes" and "high quality" are NaN off the mode data sets)."""
+
+_QUALITY = slice(COLUMNS.index("precision"), COLUMNS.index("coverage") + 1)
+_W1 = slice(COLUMNS.index("W1"), COLUMNS.index("critic W1") + 1)
+
+QUALITY_SAMPLES = 256
+"""Data points and samples behind precision/recall, density/coverage and W1, each.
+
+Fewer than the 1,000 samples of the other metrics because these cost O(n^2) (k-NN) and
+more (exact optimal transport) on every Play frame: at 256 against 256 they add about
+10 ms a frame (W1 alone 7 ms), where 1,000 against 2,048 would add half a second. The
+price is a floor: two 256-point batches of ring8 itself lie about 0.2 apart in W1, and
+score about 0.92 on the k-NN metrics."""
+
+_DENSITY_TOP = 1.5  # density can exceed 1 (fakes bunched on dense reals): drawn clipped here
 
 
 def _reg_default(name: str) -> float:
@@ -343,6 +380,17 @@ class Toy2DLab(Panel):
             [_common.colour(0), _common.colour(2), _common.colour(4)],
             y_range=(0.0, 1.0),
         )
+        self.quality_fig, m["quality"] = _common.curve_figure(
+            "quality & diversity",
+            ["precision (sharp)", "recall (all modes)", "density (sharp)", "coverage (all modes)"],
+            [_common.colour(1), _common.colour(0), _common.colour(4), _common.colour(5)],
+            y_range=(0.0, _DENSITY_TOP),
+        )
+        self.w1_fig, m["w1"] = _common.curve_figure(
+            "W1: exact vs critic",
+            [f"exact W1 ({QUALITY_SAMPLES} v {QUALITY_SAMPLES})", self._critic_label()],
+            [_common.colour(0), _common.colour(1)],
+        )
         self.marks = m
         self.many_box = ipywidgets.GridBox(
             layout=ipywidgets.Layout(grid_template_columns="repeat(4, 160px)")
@@ -371,7 +419,12 @@ class Toy2DLab(Panel):
         )
         arch = ipywidgets.VBox([c["layers"], c["units"], c["noise_dim"], c["noise"]])
         shows = ipywidgets.HBox(list(c["show"].values()))
-        plots = ipywidgets.HBox([self.plane, ipywidgets.VBox([self.loss_fig, self.metric_fig])])
+        plots = ipywidgets.VBox(
+            [
+                ipywidgets.HBox([self.plane, ipywidgets.VBox([self.loss_fig, self.metric_fig])]),
+                ipywidgets.HBox([self.quality_fig, self.w1_fig]),
+            ]
+        )
         many = ipywidgets.VBox(
             [
                 ipywidgets.HBox([c["n_runs"], c["run_steps"], c["many"]]),
@@ -466,7 +519,7 @@ class Toy2DLab(Panel):
         )
         self._gans, self.gan = {}, None
         self.points = points
-        self._history = np.zeros((0, 6), np.float32)  # step, d, g, modes, hq, js
+        self._history = np.zeros((0, len(COLUMNS)), np.float32)
         self._switch()
         self._z_grid = self._noise_grid()
         self._redraw()
@@ -522,14 +575,63 @@ class Toy2DLab(Panel):
         row = [self.gan.step, d, g, *self._metric_row()]
         self._history = np.vstack([self._history, np.asarray(row, np.float32)])[-_HISTORY:]
 
+    def _fakes(self) -> np.ndarray:
+        """The 1,000 samples every metric is taken on (the same noise each frame)."""
+        return _finite(self.gan.sample(1000, seed=self.seed))
+
     def _metric_row(self) -> list[float]:
-        fake = _finite(self.gan.sample(1000, seed=self.seed))
+        fake = self._fakes()
         js = metrics.grid_divergence(fake, self.points, bins=40, unit="bits").js
         name = self.controls["dataset"].value
         if name in data.MODE_DATASETS:
             cov = metrics.mode_coverage(fake, name)
-            return [cov.modes / cov.n_modes, cov.high_quality, js]
-        return [np.nan, np.nan, js]
+            row = [cov.modes / cov.n_modes, cov.high_quality, js]
+        else:
+            row = [np.nan, np.nan, js]
+        return row + self._quality_row(fake)
+
+    def _quality_row(self, fake: np.ndarray) -> list[float]:
+        """Precision, recall, density, coverage, exact W1, critic's W1 (NaN unless "wgan").
+
+        On the first :data:`QUALITY_SAMPLES` data points and samples, both W1 numbers on
+        the very same batches, so the critic's estimate can be set beside the exact one.
+        """
+        real, fake = self.points[:QUALITY_SAMPLES], fake[:QUALITY_SAMPLES]
+        precision, recall = metrics.precision_recall(real, fake)
+        density, coverage = metrics.density_coverage(real, fake)
+        critic = np.nan
+        if self.gan.loss == "wgan":
+            critic = float(
+                np.mean(self.gan.discriminate(real)) - np.mean(self.gan.discriminate(fake))
+            )
+        return [precision, recall, density, coverage, metrics.wasserstein(real, fake), critic]
+
+    def quality(self) -> dict[str, float | None]:
+        """Quality apart from diversity now, and W1 exact beside the critic's estimate.
+
+        ``precision`` and ``density`` say how sharp the samples are (density about 1 when
+        they match the data, above 1 when they bunch on its dense parts), ``recall`` and
+        ``coverage`` how much of the data they reach (all the modes); ``w1`` is the exact
+        Wasserstein-1 distance, ``critic_w1`` the critic's E D(real) - E D(fake) on the
+        same batches: None unless the loss is "wgan", and W1 itself only when the critic
+        is kept 1-Lipschitz (reg "WGAN-GP"). The numbers of the history's latest row when
+        no step came since; :data:`QUALITY_SAMPLES` points of each side.
+        """
+        row = self._quality_row(self._fakes())
+        names = ("precision", "recall", "density", "coverage", "w1", "critic_w1")
+        out: dict[str, float | None] = {k: float(v) for k, v in zip(names, row, strict=True)}
+        if self.gan.loss != "wgan":
+            out["critic_w1"] = None
+        return out
+
+    def _critic_label(self) -> str:
+        """The critic curve's legend: when its number is W1, and when it is not."""
+        c = self.controls
+        if c["loss"].value != "wgan":
+            return "critic (loss wgan only)"
+        if c["reg"].value != "WGAN-GP":
+            return "critic, no Lipschitz penalty: not W1"
+        return "critic E D(real) - E D(fake)"
 
     def coverage(self) -> Any:
         """Mode coverage of 2,500 samples now (mode data sets only), else None."""
@@ -569,6 +671,14 @@ class Toy2DLab(Panel):
         if show["metrics"]:
             _common.set_curves(m["metrics"], h[:, 0], np.nan_to_num(h[:, 3:6].T), fit_y=False)
         self.metric_fig.layout.display = None if show["metrics"] else "none"
+        if show["quality"]:
+            shown = np.minimum(h[:, _QUALITY].T, _DENSITY_TOP)
+            _common.set_curves(m["quality"], h[:, 0], shown, fit_y=False)
+        self.quality_fig.layout.display = None if show["quality"] else "none"
+        if show["W1"]:
+            m["w1"].labels = [m["w1"].labels[0], self._critic_label()]
+            _common.set_curves(m["w1"], h[:, 0], h[:, _W1].T)  # NaN critic: no curve
+        self.w1_fig.layout.display = None if show["W1"] else "none"
         self._update_status()
 
     def _draw_arrows(self, mark: bqplot.Lines, points: np.ndarray, length: float) -> None:
@@ -606,6 +716,14 @@ class Toy2DLab(Panel):
                     f"high quality {100 * h[-1, 4]:.0f}%"
                 )
             parts.append(f"JS {h[-1, 5]:.3f} bits")
+            p, r, d, c, w1, critic = h[-1, _QUALITY.start : _W1.stop]
+            parts.append(
+                "<span title='precision/recall, density/coverage'>"
+                f"P/R {p:.2f}/{r:.2f}, D/C {d:.2f}/{c:.2f}</span>"
+            )
+            parts.append(
+                f"W1 {w1:.3f}" + (f" (critic {critic:.3f})" if np.isfinite(critic) else "")
+            )
         text = " · ".join(parts)
         if gan.halted_at is not None:
             text += f"<br><b style='color:#b00'>{gan.halt_message}</b>"
