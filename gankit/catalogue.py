@@ -40,7 +40,14 @@ NUMBERS: dict[str, Number] = {
     "momentum": Number("momentum", 0.0, -0.9, 0.9),
     "gamma": Number("gamma", 1.0, 0.0, 3.0),
     "lam": Number("lam", 1.0, 0.0, 3.0),
+    "inner_steps": Number("inner_steps", 10, 1, 30),
+    "k": Number("k", 5, 1, 20),
+    "alpha": Number("alpha", 0.5, 0.05, 1.0),
+    "coupling": Number("coupling", 1.0, 0.0, 3.0),
 }
+
+WHOLE_NUMBERS = ("inner_steps", "k")
+"""Numbers that count steps: their sliders move in whole steps."""
 
 LOSSES: dict[str, str] = losses.ABOUT
 """Each loss of :data:`gankit.losses.LOSSES` in a line."""
@@ -75,6 +82,30 @@ SCHEMES: dict[str, SchemeEntry] = {
         ),
         SchemeEntry("consensus", "consensus", ("gamma", "momentum"), "also descend |g|^2"),
         SchemeEntry("sga", "sga", ("lam", "momentum"), "symplectic gradient adjustment"),
+        SchemeEntry(
+            "proximal",
+            "proximal",
+            ("inner_steps", "momentum"),
+            "implicit step z+ = z - eta g(z+), by inner fixed-point steps",
+        ),
+        SchemeEntry(
+            "competitive",
+            "competitive",
+            ("momentum",),
+            "the Nash step of the local bilinear game (Schäfer & Anandkumar 2019)",
+        ),
+        SchemeEntry(
+            "lookahead",
+            "lookahead",
+            ("alpha", "k", "momentum"),
+            "k simultaneous steps, then alpha of the way (Chavdarova et al. 2021)",
+        ),
+        SchemeEntry(
+            "lead",
+            "lead",
+            ("coupling", "momentum"),
+            "coupled by the other's last move (Hemmat et al. 2023)",
+        ),
     )
 }
 

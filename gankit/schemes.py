@@ -16,6 +16,10 @@ Per step, with ``g(z) = (grad_x loss_x, grad_y loss_y)``:
 * ``consensus``: step on ``g + gamma * J^T g``, i.e. also descend ``gamma/2 ||g||^2``.
 * ``sga``: symplectic gradient adjustment, ``g + lam * A^T g`` with ``A`` the
   antisymmetric part of ``J``.
+* ``proximal``: the implicit step ``z+ = z - eta g(z+)``.
+* ``competitive``: each player steps to the Nash equilibrium of the local bilinear game.
+* ``lookahead``: ``k`` steps of a base scheme, then the slow weights move ``alpha`` on.
+* ``lead``: each player's gradient also feels how the other's last move changed it.
 
 Every number (learning rates, betas, momentum, ``gamma``, ``lam``) lives in
 ``scheme.hyper`` and is traced: change it with :meth:`Scheme.replace` or as a keyword
@@ -52,6 +56,7 @@ SCHEMES = (
     "proximal",
     "competitive",
     "lookahead",
+    "lead",
 )
 
 
@@ -423,7 +428,7 @@ class Proximal(Scheme):
             wx, wy, _, _ = self._both(state, field(*w), x, y)
             return wx, wy
 
-        inner = jnp.asarray(self.hyper["inner_steps"]).astype(jnp.int32)
+        inner = jnp.round(self.hyper["inner_steps"]).astype(jnp.int32)
         w = jax.lax.fori_loop(0, inner - 1, towards, (x, y))
         x2, y2, sx, sy = self._both(state, calls.field(*w), x, y)
         return x2, y2, state._replace(x=sx, y=sy)
@@ -525,6 +530,33 @@ class Lookahead(Scheme):
         return x2, y2, inner._replace(memory=(inner.memory, slow_x, slow_y, count))
 
 
+class LEAD(Scheme):
+    kind = "lead"
+    extra = ("coupling",)
+    evaluations = 3  # the field and two Jacobian-vector products
+
+    def init_memory(self, calls, x, y):
+        return (x, y)  # the previous point: the first step has moved nothing yet
+
+    def update(self, calls, x, y, state):
+        g = calls.field(x, y)
+        field = calls.pure_field()
+        before_x, before_y = state.memory
+        dx = jax.tree.map(jnp.subtract, x, before_x)
+        dy = jax.tree.map(jnp.subtract, y, before_y)
+        zx = jax.tree.map(jnp.zeros_like, x)
+        zy = jax.tree.map(jnp.zeros_like, y)
+        ax = jax.jvp(field, (x, y), (zx, dy))[1][0]  # (d g_x / d y) dy
+        by = jax.jvp(field, (x, y), (dx, zy))[1][1]  # (d g_y / d x) dx
+        c = self.hyper["coupling"]
+        g = (
+            jax.tree.map(lambda a, b: a + c * b, g[0], ax),
+            jax.tree.map(lambda a, b: a + c * b, g[1], by),
+        )
+        x2, y2, sx, sy = self._both(state, g, x, y)
+        return x2, y2, SchemeState(sx, sy, (x, y))
+
+
 _pytree.register(Lookahead, ["hyper"], ["steppers", "shared", "options", "base_cls", "base_keys"])
 
 
@@ -558,6 +590,7 @@ for _cls in (
     SGA,
     Proximal,
     Competitive,
+    LEAD,
 ):
     _pytree.register(_cls, ["hyper"], ["steppers", "shared", "options"])
 
@@ -696,6 +729,25 @@ def lookahead(base_scheme: Scheme, k: float = 5, alpha: float = 0.5) -> Scheme:
     return Lookahead(base_scheme, float(k), alpha)
 
 
+def lead(opt: Any, coupling: float = 1.0) -> Scheme:
+    """LEAD (Hemmat, Mitra, Lajoie & Mitliagkas, "LEAD: Min-Max Optimization from a
+    Physical Perspective", TMLR 2023): each player's gradient gains a coupling force from
+    the other's last move, ``g_x + coupling * (d g_x / d y) (y_k - y_(k-1))`` (and the
+    same for y), through two Jacobian-vector products: three gradient evaluations a step.
+
+    With plain steps ``eta`` the paper's ``alpha`` is ``eta * coupling``; its momentum
+    ``beta`` is the optimizer's (``gk.optimizers.HeavyBall(eta, beta)``). On ``x y`` the
+    map is ``w+ = (1 + beta + i eta (1 + c)) w - (beta + i eta c) w-`` in ``w = x + i y``,
+    so its rate is the larger root of ``l^2 - (1 + beta + i eta (1 + c)) l + beta + i eta c``.
+
+    >>> import gankit as gk, numpy as np
+    >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), gk.schemes.lead(0.5, 1.0), [0] * 2)
+    >>> bool(np.isclose(r, max(abs(np.roots([1, -(1 + 1j), 0.5j])))))
+    True
+    """
+    return LEAD(opt, coupling=_checks.finite("coupling", coupling))
+
+
 def _lookahead_by_name(
     opt: Any, base: str = "simultaneous", k: float = 5, alpha: float = 0.5, **base_options: Any
 ) -> Scheme:
@@ -715,6 +767,7 @@ _BUILDERS = {
     "proximal": proximal,
     "competitive": competitive,
     "lookahead": _lookahead_by_name,
+    "lead": lead,
 }
 
 
@@ -743,8 +796,16 @@ PRESETS = (
     "negative_momentum",
     "consensus",
     "sga",
+    "proximal",
+    "competitive",
+    "lookahead",
+    "lead",
 )
 """The named schemes of the game panels (:func:`preset`), in drawing order."""
+
+GRADIENT_PLAY = PRESETS[:7]
+"""The presets that step on gradients (maybe adjusted) at one point: the game panel's
+default; the rest solve a local problem, look ahead over a cycle or couple the players."""
 
 
 def preset(
@@ -754,18 +815,27 @@ def preset(
     momentum: float | None = None,
     gamma: float = 1.0,
     lam: float = 1.0,
+    inner_steps: int = 10,
+    k: int = 5,
+    alpha: float = 0.5,
+    coupling: float = 1.0,
 ) -> Scheme:
     """The scheme called ``name``, with heavy-ball momentum when ``momentum`` is given.
 
     ``"negative_momentum"`` is alternating steps of :class:`gankit.optimizers.HeavyBall`
-    (momentum -0.5 unless given; Gidel et al. 2019). Every other name is the scheme of
-    this module, on plain steps, or on heavy-ball steps when ``momentum`` is a number.
+    (momentum -0.5 unless given; Gidel et al. 2019); ``"lookahead"`` runs over
+    simultaneous steps. Every other name is the scheme of this module, on plain steps,
+    or on heavy-ball steps when ``momentum`` is a number. Each scheme takes the numbers
+    it has: ``gamma`` (consensus), ``lam`` (SGA), ``inner_steps`` (proximal), ``k`` and
+    ``alpha`` (look-ahead), ``coupling`` (LEAD).
 
     >>> import gankit as gk
     >>> sorted(gk.schemes.preset("negative_momentum", 0.3).hyper)
     ['learning_rate', 'momentum']
     >>> gk.schemes.preset("consensus", 0.1, gamma=0.5).hyper
     {'learning_rate': 0.1, 'gamma': 0.5}
+    >>> gk.schemes.preset("lookahead", 0.5, k=3).hyper
+    {'learning_rate': 0.5, 'k': 3.0, 'alpha': 0.5}
     """
     name = _checks.choice("scheme", name, PRESETS)
     learning_rate = _checks.positive("learning_rate", learning_rate)
@@ -774,7 +844,13 @@ def preset(
     opt: Any = learning_rate
     if momentum is not None:
         opt = HeavyBall(learning_rate, float(check_hyper("momentum", momentum)))
-    options = {"consensus": {"gamma": gamma}, "sga": {"lam": lam}}.get(name, {})
+    options = {
+        "consensus": {"gamma": gamma},
+        "sga": {"lam": lam},
+        "proximal": {"inner_steps": inner_steps},
+        "lookahead": {"k": k, "alpha": alpha},
+        "lead": {"coupling": coupling},
+    }.get(name, {})
     return make(name, opt, **options)
 
 

@@ -31,6 +31,7 @@ SCHEMES = {
     "proximal": {"inner_steps": 4},
     "competitive": {},
     "lookahead": {"base": "alternating", "k": 3, "alpha": 0.6},
+    "lead": {"coupling": 0.7},
 }
 OWN_KEYWORDS = ("d_steps", "g_steps", "gamma", "lam")  # gk.GAN's keywords; others go in
 # scheme_options

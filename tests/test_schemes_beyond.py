@@ -1,5 +1,6 @@
-"""Implicit, competitive and look-ahead schemes: rates checked three ways (closed form,
-linearised map, simulated runs), and CGD against the paper's update written out."""
+"""Implicit, competitive, look-ahead and LEAD schemes: rates checked three ways (closed
+form, linearised map, simulated runs), and CGD and LEAD against the papers' updates
+written out."""
 
 from __future__ import annotations  # noqa: I001  (gankit before keras: it picks JAX)
 
@@ -131,12 +132,63 @@ def test_lookahead_k_and_alpha_are_traced_numbers():
     np.testing.assert_allclose(radii, expected, rtol=1e-5)
 
 
+def lead_closed_form(eta: float, beta: float, c: float) -> float:
+    """LEAD on x y in w = x + i y: ``w+ = (1 + beta + i eta (1 + c)) w - (beta + i eta c) w-``,
+    so its rate is the larger root of the characteristic polynomial."""
+    return float(np.abs(np.roots([1, -(1 + beta + 1j * eta * (1 + c)), beta + 1j * eta * c])).max())
+
+
+def lead_as_in_the_paper(f, start, eta, beta, alpha, steps):
+    """Hemmat et al. (2023), algorithm 1, on scalars: momentum beta, coupling alpha through
+    the mixed second derivative f_xy (x descends f, y ascends it)."""
+    fx, fy = jax.grad(f, 0), jax.grad(f, 1)
+    fxy = jax.grad(fx, 1)
+    x, y = float(start[0]), float(start[1])
+    px, py = x, y
+    rows = [(x, y)]
+    for _ in range(steps):
+        gx, gy, m = float(fx(x, y)), float(fy(x, y)), float(fxy(x, y))
+        nx = x + beta * (x - px) - eta * gx - alpha * m * (y - py)
+        ny = y + beta * (y - py) + eta * gy + alpha * m * (x - px)
+        (px, py), (x, y) = (x, y), (nx, ny)
+        rows.append((x, y))
+    return np.asarray(rows)
+
+
+@pytest.mark.parametrize(
+    "eta, beta, c", [(0.5, 0.0, 0.8), (0.3, -0.3, 0.5), (0.1, 0.3, 2.0), (0.3, 0.0, 0.0)]
+)
+def test_lead_rate_on_xy_is_the_root_of_its_characteristic_polynomial(eta, beta, c):
+    scheme = gk.schemes.lead(gk.optimizers.HeavyBall(eta, beta), coupling=c)
+    closed = lead_closed_form(eta, beta, c)
+    assert gk.analysis.spectral_radius(B, scheme, [0, 0]) == pytest.approx(closed, rel=1e-5)
+    steps = min(200, int(np.log(1e10) / abs(np.log(closed))))  # float32 still resolves it
+    assert per_step(gk.simulate(B, scheme, steps=steps), steps) == pytest.approx(closed, rel=0.02)
+
+
+def test_lead_converges_on_xy_where_plain_gradient_play_spirals_out():
+    assert gk.analysis.spectral_radius(B, gk.schemes.simultaneous(0.5), [0, 0]) > 1
+    assert gk.analysis.spectral_radius(B, gk.schemes.lead(0.5, coupling=1.0), [0, 0]) < 0.75
+    assert gk.analysis.spectral_radius(B, gk.schemes.lead(0.5, coupling=0.0), [0, 0]) > 1
+
+
+def test_lead_on_a_nonlinear_game_follows_the_paper():
+    game = gk.games.from_function(f_nonlinear)
+    eta, beta, c = 0.2, 0.3, 0.8
+    scheme = gk.schemes.lead(gk.optimizers.HeavyBall(eta, beta), coupling=c)
+    for start in np.random.default_rng(1).uniform(-1, 1, size=(3, 2)):
+        ours = gk.simulate(game, scheme, steps=6, start=start)
+        paper = lead_as_in_the_paper(f_nonlinear, start, eta, beta, eta * c, 6)
+        np.testing.assert_allclose(ours, paper, rtol=1e-5, atol=1e-6)
+
+
 def test_the_new_schemes_by_name_and_their_costs():
     assert gk.schemes.make("proximal", 0.1, inner_steps=7).evaluations == 7
     assert gk.schemes.make("competitive", 0.1).evaluations == 3
     la = gk.schemes.make("lookahead", 0.1, base="extragradient", k=4, alpha=0.5)
     assert la.evaluations == 2 and la.hyper["k"] == 4
-    assert {"proximal", "competitive", "lookahead"} <= set(gk.schemes.SCHEMES)
+    assert gk.schemes.make("lead", 0.1, coupling=0.5).evaluations == 3
+    assert {"proximal", "competitive", "lookahead", "lead"} <= set(gk.schemes.SCHEMES)
 
 
 @pytest.mark.parametrize(
@@ -149,6 +201,7 @@ def test_the_new_schemes_by_name_and_their_costs():
         (lambda: gk.schemes.proximal(0.1, inner_steps=1000), "inner_steps must be"),
         (lambda: gk.schemes.proximal(0.1, exact="yes"), "exact must be"),
         (lambda: gk.schemes.make("lookahead", 0.1, base="lookahead"), "base must be"),
+        (lambda: gk.schemes.lead(0.1, coupling=float("nan")), "coupling must be"),
     ],
 )
 def test_bad_options_are_named(call, message):

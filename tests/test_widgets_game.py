@@ -9,6 +9,7 @@ import pytest
 
 import gankit as gk
 from gankit.analysis import measured_growth, spectral_radii
+from gankit.schemes import GRADIENT_PLAY
 from gankit.schemes import PRESETS as SCHEME_NAMES
 from gankit.schemes import preset as build_scheme
 from gankit.widgets import GameTrajectories, MinimaxSurface, StabilityMap
@@ -101,7 +102,7 @@ def test_build_scheme_and_spectral_radii_reject_bad_input():
 
 def test_game_panel_has_css_classes_and_all_marks(bilinear, axes_placed):
     assert bilinear.widget._dom_classes == ("gankit-panel", "gankit-game")
-    assert set(bilinear.lines) == set(SCHEME_NAMES)
+    assert set(bilinear.lines) == set(GRADIENT_PLAY)
     assert list(bilinear.equilibrium.x) == [0.0] and list(bilinear.equilibrium.y) == [0.0]
     assert len(bilinear.field.x) == 15 * 15 and bilinear.field.marker == "arrow"
     assert axes_placed(bilinear.widget) >= 1

@@ -31,12 +31,16 @@ import numpy as np
 import traitlets
 
 from gankit import _checks, analysis, catalogue, dynamics, games
-from gankit.schemes import PRESETS, numbers_for, preset
+from gankit.schemes import GRADIENT_PLAY, PRESETS, numbers_for, preset
 from gankit.widgets import _common
 from gankit.widgets._panel import Panel
 
 SCHEME_NAMES = PRESETS
 RANGES = {name: (n.low, n.high) for name, n in catalogue.NUMBERS.items()}
+SCHEME_NUMBERS = ("momentum", "gamma", "lam", "inner_steps", "k", "alpha", "coupling")
+"""The numbers of the schemes, one slider each (learning rate and steps aside)."""
+ALWAYS_SHOWN = ("momentum", "gamma", "lam")
+"""Sliders shown whatever is drawn; the others only when a drawn scheme has the number."""
 REG_WEIGHT = (0.0, 3.0)  # the one slider for every regulariser's number
 GAMES = ("bilinear", "dirac")
 REGULARIZERS = tuple(n for n in catalogue.REGULARIZERS if n != "label smoothing")
@@ -79,9 +83,12 @@ def as_game(game: Any) -> tuple[str, games.Game]:
     return "custom", game
 
 
-def _number_slider(name: str, value: float) -> ipywidgets.FloatSlider:
-    """A slider over the catalogue's range of the scheme number ``name``."""
+def _number_slider(name: str, value: float) -> ipywidgets.FloatSlider | ipywidgets.IntSlider:
+    """A slider over the catalogue's range of the scheme number ``name`` (whole steps for
+    numbers that count steps)."""
     lo, hi = RANGES[name]
+    if name in catalogue.WHOLE_NUMBERS:
+        return ipywidgets.IntSlider(value=value, min=lo, max=hi, description=name)
     return ipywidgets.FloatSlider(value=value, min=lo, max=hi, step=0.05, description=name)
 
 
@@ -90,10 +97,12 @@ class GameTrajectories(Panel):
 
     ``game`` is ``"bilinear"``, ``"dirac"`` (choose its loss and regulariser in the
     panel) or any 2-D gankit game (``gk.games.from_function(f, equilibrium=...)``).
-    ``schemes`` picks from :data:`gankit.schemes.PRESETS`. Sliders:
-    learning rate (all schemes), momentum (negative momentum), gamma (consensus), lam
-    (SGA), steps (how much of each ``max_steps`` path is drawn). The readout gives each
-    scheme's spectral radius at the equilibrium and its verdict.
+    ``schemes`` picks from :data:`gankit.schemes.PRESETS` (by default the seven of
+    :data:`~gankit.schemes.GRADIENT_PLAY`). Sliders: learning rate (all schemes),
+    momentum (negative momentum), gamma (consensus), lam (SGA), and when such a scheme is
+    drawn inner steps (proximal), k and alpha (look-ahead), coupling (LEAD); steps (how
+    much of each ``max_steps`` path is drawn). The readout gives each scheme's spectral
+    radius at the equilibrium, its verdict and its gradient evaluations a step.
 
     >>> import gankit as gk
     >>> panel = gk.widgets.GameTrajectories(schemes=["simultaneous", "extragradient"])
@@ -110,7 +119,7 @@ class GameTrajectories(Panel):
         self,
         game: Any = "bilinear",
         *,
-        schemes: Sequence[str] = SCHEME_NAMES,
+        schemes: Sequence[str] = GRADIENT_PLAY,
         loss: str = "gan",
         reg: str = "none",
         reg_weight: float = 1.0,
@@ -118,6 +127,10 @@ class GameTrajectories(Panel):
         momentum: float = -0.5,
         gamma: float = 1.0,
         lam: float = 1.0,
+        inner_steps: int = 10,
+        k: int = 5,
+        alpha: float = 0.5,
+        coupling: float = 1.0,
         steps: int | None = None,
         max_steps: int = 500,
         start: Any = (1.0, 0.5),
@@ -144,15 +157,24 @@ class GameTrajectories(Panel):
 
         _checks.choice("loss", loss, games.LOSSES)
         _checks.choice("reg", reg, REGULARIZERS)
+        given = {
+            "learning_rate": learning_rate,
+            "momentum": momentum,
+            "gamma": gamma,
+            "lam": lam,
+            "inner_steps": inner_steps,
+            "k": k,
+            "alpha": alpha,
+            "coupling": coupling,
+        }
         for label, number, (lo, hi) in (
-            ("learning_rate", learning_rate, RANGES["learning_rate"]),
-            ("momentum", momentum, RANGES["momentum"]),
-            ("gamma", gamma, RANGES["gamma"]),
-            ("lam", lam, RANGES["lam"]),
+            *((n, v, RANGES[n]) for n, v in given.items()),
             ("reg_weight", reg_weight, REG_WEIGHT),
         ):
             if not lo <= _checks.finite(label, number) <= hi:
                 raise ValueError(f"{label} must be in [{lo}, {hi}] (its slider), got {number!r}")
+            if label in catalogue.WHOLE_NUMBERS and not float(number).is_integer():
+                raise ValueError(f"{label} must be a whole number, got {number!r}")
 
         self.errors = _common.ErrorBox()
         self.game_name = ipywidgets.Dropdown(
@@ -173,9 +195,10 @@ class GameTrajectories(Panel):
         self.learning_rate = ipywidgets.FloatSlider(
             value=learning_rate, min=lo, max=hi, step=0.01, description="learning rate"
         )
-        self.momentum, self.gamma, self.lam = (
-            _number_slider(name, value)
-            for name, value in (("momentum", momentum), ("gamma", gamma), ("lam", lam))
+        self.numbers = {n: _number_slider(n, given[n]) for n in SCHEME_NUMBERS}
+        self.momentum, self.gamma, self.lam = (self.numbers[n] for n in ALWAYS_SHOWN)
+        self.inner_steps, self.k, self.alpha, self.coupling = (
+            self.numbers[n] for n in ("inner_steps", "k", "alpha", "coupling")
         )
         self.steps = ipywidgets.IntSlider(
             value=steps, min=1, max=self.max_steps, description="steps"
@@ -273,9 +296,7 @@ class GameTrajectories(Panel):
                 self.reg,
                 self.reg_weight,
                 self.learning_rate,
-                self.momentum,
-                self.gamma,
-                self.lam,
+                *self.numbers.values(),
                 self.steps,
             ]
         )
@@ -288,9 +309,7 @@ class GameTrajectories(Panel):
             "reg": self.reg,
             "reg_weight": self.reg_weight,
             "learning_rate": self.learning_rate,
-            "momentum": self.momentum,
-            "gamma": self.gamma,
-            "lam": self.lam,
+            **self.numbers,
             "steps": self.steps,
         }
 
@@ -298,12 +317,15 @@ class GameTrajectories(Panel):
             n: preset(
                 n,
                 learning_rate,
+                **{k: v for k, v in given.items() if k not in ("learning_rate", "momentum")},
                 momentum=momentum if n == "negative_momentum" else None,
-                gamma=gamma,
-                lam=lam,
             )
             for n in self.names
         }
+        for name, slider in self.numbers.items():
+            used = any(name in scheme.hyper for scheme in self._schemes.values())
+            if name not in ALWAYS_SHOWN and not used:
+                slider.layout.display = "none"  # no drawn scheme has this number
         self.trajectories: dict[str, dynamics.Trajectory] = {}
         self._keys: dict[str, tuple] = {}
         self._version = 0
@@ -318,7 +340,7 @@ class GameTrajectories(Panel):
         for control in (self.game_name, self.loss, self.reg):
             control.observe(guard(self._on_game_choice), names="value")
         self.reg_weight.observe(guard(self._on_game_choice), names="value")
-        for slider in (self.learning_rate, self.momentum, self.gamma, self.lam):
+        for slider in (self.learning_rate, *self.numbers.values()):
             slider.observe(guard(self._on_numbers), names="value")
         self.steps.observe(guard(self._on_steps), names="value")
         self.observe(guard(self._on_game), names="game")
@@ -370,12 +392,8 @@ class GameTrajectories(Panel):
 
     # -- computing and drawing --------------------------------------------------------
     def _numbers(self) -> dict[str, float]:
-        return {
-            "learning_rate": self.learning_rate.value,
-            "momentum": self.momentum.value,
-            "gamma": self.gamma.value,
-            "lam": self.lam.value,
-        }
+        numbers = {name: slider.value for name, slider in self.numbers.items()}
+        return {"learning_rate": self.learning_rate.value, **numbers}
 
     def _recompute(self) -> None:
         """A new game: redraw the arrows and the equilibrium, then the paths."""
@@ -448,7 +466,9 @@ class GameTrajectories(Panel):
             end = np.asarray(traj[min(steps, len(traj) - 1)], np.float64)
             distance = "n/a" if eq is None else f"{np.linalg.norm(end - eq):.3g}"
             radius = "n/a" if math.isnan(self.radii[name]) else f"{self.radii[name]:.4f}"
-            rows.append([name.replace("_", " "), radius, self.verdicts[name], distance])
+            scheme = self._schemes[name]
+            cost = f"{scheme.replace(**numbers_for(scheme, **self._numbers())).evaluations:g}"
+            rows.append([name.replace("_", " "), radius, self.verdicts[name], distance, cost])
         with self.ends.hold_sync():
             self.ends.x, self.ends.y, self.ends.text = labels_x, labels_y, labels_text
             self.ends.colors = label_colours or ["#000000"]
@@ -459,6 +479,7 @@ class GameTrajectories(Panel):
                 f"spectral radius {where}",
                 f"verdict after {steps} steps",
                 "distance to equilibrium",
+                "gradient evaluations a step",
             ],
             rows,
         )
