@@ -5,7 +5,9 @@ draws it once (that compiles), then moves sliders from Python the way a browser 
 (set ``slider.value``; the panel's observer simulates, takes spectral radii and
 assigns the marks' data) and times each change. Prints the median and the 90th
 percentile in milliseconds, and how many times the simulation and radius kernels
-were traced while dragging (target: 0).
+were traced while dragging (target: 0). Then each scheme beyond gradient play (proximal,
+competitive, look-ahead, LEAD) alone in a panel against extragradient alone: the median
+recompute after a learning-rate change, as a multiple of extragradient's (target <= 2).
 
     python benchmarks/bench_game_panel.py [--changes 60]
 """
@@ -96,6 +98,35 @@ def main() -> None:
         f"median {1000 * np.median(list(first.values())):.0f} ms (target < 500 ms); "
         f"compiles: {gk.compile_count() - before} (target 0)"
     )
+
+    beyond_vs_extragradient(args.changes)
+
+
+def median_recompute_ms(scheme: str, changes: int) -> float:
+    """Median ms from a learning-rate change to marks updated, one scheme in the panel."""
+    panel = gk.widgets.GameTrajectories("bilinear", schemes=[scheme], max_steps=500)
+    values = np.round(np.linspace(0.05, 0.9, changes), 3)
+    panel.learning_rate.value = 0.37  # warm-up (compiles nothing new after this)
+    times = []
+    for value in values:
+        t0 = time.perf_counter()
+        panel.learning_rate.value = float(value)
+        times.append(time.perf_counter() - t0)
+    assert not panel.errors.text, panel.errors.text
+    return 1000 * float(np.median(times))
+
+
+def beyond_vs_extragradient(changes: int) -> None:
+    names = ("extragradient", "proximal", "competitive", "lookahead", "lead")
+    rounds = {name: [] for name in names}
+    for _ in range(3):  # interleaved rounds: a noisy machine loads every scheme alike
+        for name in names:
+            rounds[name].append(median_recompute_ms(name, max(changes // 3, 10)))
+    eg = np.median(rounds["extragradient"])
+    print("one scheme x 500 steps, learning-rate change -> marks (median of 3 rounds):")
+    for name in names:
+        ms = np.median(rounds[name])
+        print(f"  {name:14s} {ms:6.1f} ms = {ms / eg:4.2f}x extragradient (target <= 2)")
 
 
 if __name__ == "__main__":
