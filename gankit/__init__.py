@@ -52,6 +52,8 @@ def fast_mode() -> bool:
 
 __version__ = "0.1.0"
 
+from gankit._cache import cache_dir  # noqa: E402, F401  (configures JAX's compilation cache)
+
 # isort: split
 # -- core --
 from gankit import (  # noqa: E402
