@@ -462,19 +462,18 @@ class Competitive(Scheme):
         zx = jax.tree.map(jnp.zeros_like, x)
         zy = jax.tree.map(jnp.zeros_like, y)
 
-        def a(v):  # A v = (d g_x / d y) v, how y moves x's gradient
-            return jax.jvp(field, (x, y), (zx, v))[1][0]
+        def matvec(w):  # [[I, eta_y A], [eta_x B, I]] (u, v): A = d g_x / d y, B = d g_y / d x
+            u, v = w
+            av = jax.jvp(field, (x, y), (zx, v))[1][0]
+            bu = jax.jvp(field, (x, y), (u, zy))[1][1]
+            return (
+                jax.tree.map(lambda a, b: a + eta_y * b, u, av),
+                jax.tree.map(lambda a, b: a + eta_x * b, v, bu),
+            )
 
-        def b(u):  # B u = (d g_y / d x) u
-            return jax.jvp(field, (x, y), (u, zy))[1][1]
-
-        def sub(p, q, c):
-            return jax.tree.map(lambda s, t: s - c * t, p, q)
-
-        rhs_x = sub(g[0], a(g[1]), eta_y)
-        rhs_y = sub(g[1], b(g[0]), eta_x)
-        gx = _solve(lambda v: sub(v, a(b(v)), eta_x * eta_y), rhs_x)
-        gy = _solve(lambda v: sub(v, b(a(v)), eta_x * eta_y), rhs_y)
+        # One linear system for both players: its solution is each player's Nash step
+        # (I - eta_x eta_y A B)^-1 (g_x - eta_y A g_y), and the same for y.
+        gx, gy = _solve(matvec, tuple(g))
         x2, y2, sx, sy = self._both(state, (gx, gy), x, y)
         return x2, y2, state._replace(x=sx, y=sy)
 
@@ -561,8 +560,8 @@ _pytree.register(Lookahead, ["hyper"], ["steppers", "shared", "options", "base_c
 
 
 SOLVER_STEPS = 10
-"""Krylov iterations of competitive gradient descent's linear solve (exact up to this many
-parameters a player)."""
+"""Krylov iterations of the linear solves of competitive gradient descent and the exact
+proximal step (exact up to this many parameters in all)."""
 
 
 def _solve(matvec: Any, rhs: Any) -> Any:
@@ -691,10 +690,11 @@ def competitive(opt: Any) -> Scheme:
     Nash equilibrium of the local bilinear game regularised by its step size,
 
     ``dx = -eta_x (I - eta_x eta_y A B)^-1 (g_x - eta_y A g_y)`` (and the same for y),
-    with ``A = d g_x / d y`` and ``B = d g_y / d x``, used through Jacobian-vector
-    products and solved by GMRES (exact on 2-D games; :data:`SOLVER_STEPS` iterations
-    on networks, two Jacobian-vector products each). On ``x y`` it is the proximal
-    point map.
+    with ``A = d g_x / d y`` and ``B = d g_y / d x``. Both steps solve one linear system,
+    ``[[I, eta_y A], [eta_x B, I]] (u, v) = g``, with ``A`` and ``B`` used through
+    Jacobian-vector products, by GMRES (exact on 2-D games; :data:`SOLVER_STEPS`
+    iterations on networks, two Jacobian-vector products each). On ``x y`` it is the
+    proximal point map.
 
     >>> import gankit as gk
     >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), gk.schemes.competitive(0.5), [0, 0])
