@@ -390,3 +390,64 @@ def test_stability_map_links_to_the_game_panel():
 def test_stability_map_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         StabilityMap(**kwargs)
+
+
+# -- the schemes beyond gradient play in the panels ------------------------------------
+
+BEYOND = ["extragradient", "proximal", "competitive", "lookahead", "lead"]
+
+
+def lookahead_rate(eta: float, k: int, alpha: float) -> float:
+    return abs(1 - alpha + alpha * (1 + 1j * eta) ** k) ** (1 / k)
+
+
+def lead_rate(eta: float, c: float) -> float:
+    return float(np.abs(np.roots([1, -(1 + 1j * eta * (1 + c)), 1j * eta * c])).max())
+
+
+def test_the_game_panel_draws_the_schemes_beyond_gradient_play():
+    panel = GameTrajectories("bilinear", schemes=BEYOND, learning_rate=0.5, max_steps=200)
+    assert all(v == "converges" for v in panel.verdicts.values()), panel.verdicts
+    prox = 1 / math.sqrt(1 + 0.5**2)
+    assert panel.radii["proximal"] == pytest.approx(prox, rel=1e-5)
+    assert panel.radii["competitive"] == pytest.approx(prox, rel=1e-5)
+    assert panel.radii["lookahead"] == pytest.approx(lookahead_rate(0.5, 5, 0.5), rel=1e-5)
+    assert panel.radii["lead"] == pytest.approx(lead_rate(0.5, 1.0), rel=1e-5)
+    # each scheme's own numbers get a slider, shown because a drawn scheme has them
+    for name in ("inner_steps", "k", "alpha", "coupling"):
+        assert panel.controls[name].layout.display != "none", name
+    # the cost of a step is in the readout: ten inner steps, then four
+    assert "<td>proximal</td>" in panel.readout.value and "<td>10</td>" in panel.readout.value
+    before = gk.compile_count()
+    panel.k.value, panel.alpha.value = 3, 0.8
+    panel.inner_steps.value = 4
+    panel.coupling.value = 0.5
+    assert gk.compile_count() == before  # traced numbers: no slider recompiles
+    assert panel.radii["lookahead"] == pytest.approx(lookahead_rate(0.5, 3, 0.8), rel=1e-5)
+    assert panel.radii["lead"] == pytest.approx(lead_rate(0.5, 0.5), rel=1e-5)
+    assert "<td>4</td>" in panel.readout.value and "<td>10</td>" not in panel.readout.value
+
+
+def test_sliders_of_schemes_not_drawn_are_hidden(bilinear):
+    for name in ("inner_steps", "k", "alpha", "coupling"):
+        assert bilinear.controls[name].layout.display == "none", name
+    for name in ("momentum", "gamma", "lam"):
+        assert bilinear.controls[name].layout.display != "none", name
+    with pytest.raises(ValueError, match="k must be a whole number"):
+        GameTrajectories(schemes=["lookahead"], k=2.5)
+    with pytest.raises(ValueError, match=r"alpha must be in \[0.05, 1.0\]"):
+        GameTrajectories(schemes=["lookahead"], alpha=0.0)
+
+
+@pytest.mark.parametrize(
+    "scheme, axis", [("proximal", "inner_steps"), ("lookahead", "alpha"), ("lead", "coupling")]
+)
+def test_the_stability_map_sweeps_the_new_schemes_numbers(scheme, axis):
+    m = StabilityMap("bilinear", scheme, resolution=6)
+    assert m.axis.value == axis and np.all(np.isfinite(m.values))
+    panel = GameTrajectories(schemes=[scheme], learning_rate=0.5)
+    m.link(panel)
+    slider = panel.controls[axis]
+    slider.value = slider.max if axis != "alpha" else 0.3
+    assert m.second.value == slider.value
+    assert m.current == pytest.approx(panel.radii[scheme], rel=1e-5)
