@@ -240,3 +240,13 @@ def test_quality_and_w1_views_toggle(lab):
         lab.controls["show"][view].value = True
         assert getattr(lab, figure).layout.display is None
         assert len(lab.marks[mark].x) == len(lab._history) > drawn
+
+
+def test_every_scheme_is_offered_and_the_new_ones_train(lab):
+    assert tuple(lab.controls["scheme"].options) == gk.schemes.SCHEMES
+    for name in ("lookahead", "lead"):
+        lab.controls["scheme"].value = name
+        lab.step()
+        assert lab.gan.scheme.kind == name and lab.gan.halted_at is None
+        assert np.all(np.isfinite(lab._history[-1, 1:3]))
+    lab.controls["scheme"].value = "simultaneous"
