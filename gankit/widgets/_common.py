@@ -41,16 +41,21 @@ import bqplot
 import ipywidgets
 import numpy as np
 
-#: Colour-blind-safe qualitative palette (Okabe & Ito), in the order runs are listed.
+#: One colour per run, in the order runs are listed. Chosen (from Okabe & Ito's blue,
+#: vermillion and bluish green, then by a max-min search) so that every colour keeps 3:1
+#: contrast on JupyterLab's light and dark backgrounds and any two stay at least 15 CIE76
+#: units apart in normal vision and under simulated deuteranopia and protanopia
+#: (:mod:`gankit.widgets._colour`; tests/test_palette.py). The first six are at least 26
+#: apart: the order puts the most distinct first.
 PALETTE: tuple[str, ...] = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
     "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
-    "#000000",  # black
+    "#6633FF",  # violet
+    "#7777FF",  # periwinkle
+    "#DD0044",  # crimson
+    "#994477",  # plum
+    "#BB77AA",  # mauve
 )
 
 #: Colour scheme for value heatmaps (a sequential bqplot/d3 scheme).
