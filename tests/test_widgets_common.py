@@ -128,3 +128,16 @@ def test_html_table_escapes():
 def test_value_grid_refuses_bad_bounds_by_name(bounds):
     with pytest.raises(ValueError, match="bounds must be four finite numbers"):
         gk.analysis.value_grid(gk.surfaces.Quadratic(), bounds)
+
+
+def test_plots_keep_their_size_whatever_the_table_beside_them_holds():
+    import gankit as gk
+
+    race = gk.widgets.OptimizerRace("saddle", ["SGD", "Adam"], max_steps=20)
+    game = gk.widgets.GameTrajectories(schemes=["simultaneous"], max_steps=20)
+    stability = gk.widgets.StabilityMap(resolution=4)
+    for panel in (race, game, stability):
+        layout = panel.figure.layout
+        assert layout.flex == "0 0 auto" and layout.min_width == layout.width, panel
+    side = race.widget.children[0].children[1]
+    assert side.layout.width == side.layout.min_width and side.layout.overflow == "auto"

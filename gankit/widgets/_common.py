@@ -72,6 +72,24 @@ def colour(index: int) -> str:
     return PALETTE[int(index) % len(PALETTE)]
 
 
+# -- layout: plots keep their size ---------------------------------------------------
+
+
+def plot_layout(width: str, height: str) -> ipywidgets.Layout:
+    """A plot's box that never shrinks or grows with its neighbours (a table that gains a
+    row or a wider number must not move the plot, or the sliders under the mouse).
+
+    >>> plot_layout("520px", "500px").flex
+    '0 0 auto'
+    """
+    return ipywidgets.Layout(width=width, min_width=width, height=height, flex="0 0 auto")
+
+
+def side_layout(width: str) -> ipywidgets.Layout:
+    """The controls' column beside a plot: a fixed width; what is wider scrolls inside it."""
+    return ipywidgets.Layout(width=width, min_width=width, flex="0 0 auto", overflow="auto")
+
+
 # -- the panel container and its error box --------------------------------------------
 
 

@@ -285,7 +285,7 @@ class GameTrajectories(Panel):
             ],
             fig_margin={"top": 20, "bottom": 50, "left": 60, "right": 20},
             legend_location="top-right",
-            layout=ipywidgets.Layout(width="520px", height="500px"),
+            layout=_common.plot_layout("520px", "500px"),
             animation_duration=0,
         )
         self.readout = ipywidgets.HTML()

@@ -256,7 +256,7 @@ class OptimizerRace(Panel):
             ],
             axes=axes, legend_location="top-right", title="click the plot to move the start",
             fig_margin={"top": 40, "bottom": 40, "left": 50, "right": 20},
-            layout=ipywidgets.Layout(width="560px", height="500px"),
+            layout=_common.plot_layout("560px", "500px"),
         )  # fmt: skip
 
     def _build_layout(self) -> None:
@@ -265,7 +265,7 @@ class OptimizerRace(Panel):
         knobs = [c[k] for k in c if k.startswith("lr.")]
         knobs += [c[k] for k in ("momentum", "beta_1", "beta_2", "rho", "schedule") if k in c]
         knobs += [c["surface"], c["steps"], ipywidgets.HBox([c["play"], c["frame"]])]
-        side = ipywidgets.VBox([*knobs, self.table], layout=ipywidgets.Layout(min_width="380px"))
+        side = ipywidgets.VBox([*knobs, self.table], layout=_common.side_layout("400px"))
         self.widget = _common.panel(
             "race", ipywidgets.HBox([self.figure, side]), self.errors.widget
         )

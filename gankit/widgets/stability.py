@@ -168,7 +168,7 @@ class StabilityMap(Panel):
             marks=[self.heat, self.boundary, self.marker],
             axes=axes,
             fig_margin={"top": 30, "bottom": 50, "left": 60, "right": 80},
-            layout=ipywidgets.Layout(width="520px", height="440px"),
+            layout=_common.plot_layout("520px", "440px"),
             title="",
         )
         self.readout = ipywidgets.HTML()
