@@ -236,6 +236,7 @@ def test_quality_and_w1_views_toggle(lab):
         assert getattr(lab, figure).layout.display == "none"
         drawn = len(lab.marks[mark].x)
         lab.controls["step"].click()
+        lab.controls["step"].click()  # two: more rows than a fresh lab's one placeholder
         assert len(lab.marks[mark].x) == drawn  # hidden: not redrawn
         lab.controls["show"][view].value = True
         assert getattr(lab, figure).layout.display is None
@@ -250,3 +251,18 @@ def test_every_scheme_is_offered_and_the_new_ones_train(lab):
         assert lab.gan.scheme.kind == name and lab.gan.halted_at is None
         assert np.all(np.isfinite(lab._history[-1, 1:3]))
     lab.controls["scheme"].value = "simultaneous"
+
+
+def test_loss_curves_are_drawn_raw_and_smoothed(lab):
+    for _ in range(3):
+        lab.step()
+    raw, smooth = lab.loss_fig.marks
+    h = lab._history
+    np.testing.assert_allclose(raw.y, h[:, 1:3].T, rtol=1e-6)
+    assert smooth.display_legend and not raw.display_legend
+    lab.controls["smoothing"].value = 0.0  # no smoothing: the two coincide
+    np.testing.assert_allclose(smooth.y, raw.y, rtol=1e-6)
+    lab.controls["smoothing"].value = 0.9
+    expected = gk.widgets._common.ema(h[:, 1:3].T, 0.9)
+    np.testing.assert_allclose(smooth.y, expected, rtol=1e-6)
+    assert np.ptp(smooth.y[0]) <= np.ptp(raw.y[0])  # an average swings less than its data

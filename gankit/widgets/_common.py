@@ -358,12 +358,14 @@ def curve_figure(
     y_range: tuple[float, float] | None = None,
     width: str = "360px",
     height: str = "210px",
+    smoothed: bool = False,
 ) -> tuple[bqplot.Figure, bqplot.Lines]:
     """A figure of ``len(labels)`` curves over training steps, and its ``Lines`` mark.
 
     The scales are pinned (``y_range`` fixes y; otherwise :func:`set_curves` fits it to
     the data), and the lines start with one finite point: NaN, or no points at all,
-    give the browser broken SVG paths.
+    give the browser broken SVG paths. With ``smoothed`` the figure also holds the raw
+    curves, faint and behind (``figure.marks[0]``), for :func:`set_curves`' ``raw``.
 
     >>> from gankit.widgets._common import curve_figure, set_curves
     >>> fig, lines = curve_figure("losses", ["D", "G"], PALETTE[:2])
@@ -383,8 +385,19 @@ def curve_figure(
         labels=list(labels),
         display_legend=k > 1,
     )
+    marks = [lines]
+    if smoothed:
+        raw = bqplot.Lines(
+            x=np.zeros(1),
+            y=np.zeros((k, 1)),
+            scales={"x": x_scale, "y": y_scale},
+            colors=list(colours),
+            opacities=[0.3] * k,
+            stroke_width=1,
+        )
+        marks = [raw, lines]
     figure = bqplot.Figure(
-        marks=[lines],
+        marks=marks,
         title=title,
         axes=[
             bqplot.Axis(scale=x_scale, label="step"),
@@ -396,10 +409,44 @@ def curve_figure(
     return figure, lines
 
 
-def set_curves(lines: bqplot.Lines, x: Any, ys: Any, fit_y: bool = True) -> None:
+def ema(ys: Any, smoothing: float) -> np.ndarray:
+    """Exponential moving average of each row, as TensorBoard smooths: weight ``smoothing``
+    on the past, debiased so the first points are not pulled toward 0; NaN stays NaN and
+    does not enter the average.
+
+    >>> ema([[1.0, 3.0, float("nan"), 3.0]], 0.5).round(3).tolist()
+    [[1.0, 2.333, nan, 2.714]]
+    >>> ema([[1.0, 3.0]], 0.0).tolist()
+    [[1.0, 3.0]]
+    """
+    if not 0.0 <= smoothing < 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    ys = np.atleast_2d(np.asarray(ys, np.float64))
+    out = np.full_like(ys, np.nan)
+    total = np.zeros(len(ys))
+    weight = np.zeros(len(ys))
+    for t in range(ys.shape[1]):
+        ok = np.isfinite(ys[:, t])
+        total = np.where(ok, smoothing * total + (1 - smoothing) * np.nan_to_num(ys[:, t]), total)
+        weight = np.where(ok, smoothing * weight + (1 - smoothing), weight)
+        out[ok, t] = total[ok] / weight[ok]
+    return out
+
+
+def set_curves(
+    lines: bqplot.Lines,
+    x: Any,
+    ys: Any,
+    fit_y: bool = True,
+    *,
+    raw: bqplot.Lines | None = None,
+    smoothing: float = 0.0,
+) -> None:
     """Draw the curves ``ys`` (one row per curve) over the steps ``x``; NaN shown as gaps.
 
     The x scale, and the y scale unless ``fit_y`` is false, are fitted to the finite data.
+    With ``raw`` (a smoothed :func:`curve_figure`'s ``figure.marks[0]``) the raw curves
+    go there and ``lines`` draws their :func:`ema` with ``smoothing``.
     """
     x = np.asarray(x, np.float64)
     ys = np.atleast_2d(np.asarray(ys, np.float64))  # (curves, len(x))
@@ -408,6 +455,10 @@ def set_curves(lines: bqplot.Lines, x: Any, ys: Any, fit_y: bool = True) -> None
     fit_scale(lines.scales["x"], x)
     if fit_y:
         fit_scale(lines.scales["y"], ys)
+    if raw is not None:
+        with raw.hold_sync():
+            raw.x, raw.y = x, ys
+        ys = ema(ys, smoothing)
     with lines.hold_sync():
         lines.x, lines.y = x, ys
 

@@ -291,6 +291,10 @@ class Toy2DLab(Panel):
             "n_runs": whole("n_runs", n_runs, 2, 64, "runs"),
             "run_steps": whole("run_steps", 2000, 1, 100000, "steps each"),
             "many": ipywidgets.Button(description="Train many runs"),
+            # the loss curves' exponential moving average, as TensorBoard smooths them
+            "smoothing": ipywidgets.FloatSlider(
+                value=0.6, min=0.0, max=0.99, step=0.01, description="smoothing"
+            ),
         }
         c["show"] = {v: ipywidgets.Checkbox(value=True, description=v, indent=False) for v in VIEWS}
         return c
@@ -372,7 +376,10 @@ class Toy2DLab(Panel):
             fig_margin={"top": 30, "bottom": 30, "left": 40, "right": 10},
         )
         self.loss_fig, m["losses"] = _common.curve_figure(
-            "losses", ["D loss", "G loss"], [_common.colour(0), _common.colour(1)]
+            "losses",
+            ["D loss", "G loss"],
+            [_common.colour(0), _common.colour(1)],
+            smoothed=True,
         )
         self.metric_fig, m["metrics"] = _common.curve_figure(
             "metrics",
@@ -418,7 +425,7 @@ class Toy2DLab(Panel):
             [c["g_optimizer"], c["g_lr"], c["d_optimizer"], c["d_lr"], c["steps_per_frame"]]
         )
         arch = ipywidgets.VBox([c["layers"], c["units"], c["noise_dim"], c["noise"]])
-        shows = ipywidgets.HBox(list(c["show"].values()))
+        shows = ipywidgets.HBox([*c["show"].values(), c["smoothing"]])
         plots = ipywidgets.VBox(
             [
                 ipywidgets.HBox([self.plane, ipywidgets.VBox([self.loss_fig, self.metric_fig])]),
@@ -666,7 +673,13 @@ class Toy2DLab(Panel):
         m["drawn"].visible = self.controls["dataset"].value == "drawn"
         h = self._history  # empty after a Reset: the curves are cleared, not kept
         if show["losses"]:
-            _common.set_curves(m["losses"], h[:, 0], h[:, 1:3].T)
+            _common.set_curves(
+                m["losses"],
+                h[:, 0],
+                h[:, 1:3].T,
+                raw=self.loss_fig.marks[0],
+                smoothing=self.controls["smoothing"].value,
+            )
         self.loss_fig.layout.display = None if show["losses"] else "none"
         if show["metrics"]:
             _common.set_curves(m["metrics"], h[:, 0], np.nan_to_num(h[:, 3:6].T), fit_y=False)
@@ -811,7 +824,7 @@ class Toy2DLab(Panel):
             c[key].observe(guard(self._on_number), names="value")
         for key in ("layers", "units", "noise_dim", "noise", "dataset"):
             c[key].observe(guard(lambda ch: self._reset()), names="value")
-        for box in c["show"].values():
+        for box in (*c["show"].values(), c["smoothing"]):
             box.observe(guard(lambda ch: self._redraw()), names="value")
         self.marks["drawn"].observe(guard(self._on_drawn), names=["x", "y"])
 
