@@ -256,3 +256,42 @@ def test_class_coverage_threshold(digits, clf):
     assert metrics.class_coverage(mixed, min_share=0.05, classifier=clf).classes == 1
     with pytest.raises(ValueError, match="min_share must be"):
         metrics.class_coverage(mixed, min_share=1.5, classifier=clf)
+
+
+# ------------------------------------------- precision / recall, density / coverage
+
+
+def test_precision_recall_and_density_coverage_wrap_the_manifold_metrics(digits, clf):
+    real, fake = digits[0][:300], digits[0][300:500]
+    fr, ff = clf.features(real), clf.features(fake)
+    assert metrics.classifier_precision_recall(real, fake, k=4, classifier=clf) == (
+        metrics.precision_recall(fr, ff, k=4)
+    )
+    assert metrics.classifier_density_coverage(real, fake, k=4, classifier=clf) == (
+        metrics.density_coverage(fr, ff, k=4)
+    )
+
+
+def test_real_digits_against_themselves_score_one(digits, clf):
+    real = digits[0][:1000]
+    assert metrics.classifier_precision_recall(real, real, classifier=clf) == (1.0, 1.0)
+    for k in (3, 5):  # each digit lies in its own ball and in those of its k neighbours
+        density, coverage = metrics.classifier_density_coverage(real, real, k=k, classifier=clf)
+        assert coverage == 1.0 and density == pytest.approx((k + 1) / k, rel=0.02)
+
+
+def test_one_digit_class_is_precise_but_covers_a_tenth(digits, clf):
+    images, labels = digits
+    mixed = images[:1000]  # all ten digits, about 11% of them 1s
+    second = slice(5000, None)  # other writers: the 1s are not copies of the mixed ones
+    ones = images[second][labels[second] == 1][:1000]
+    other = images[5000:6000]  # real against real, for scale
+    # measured on these digits: ones 0.86 / 0.11, 0.82 / 0.13; other 0.88 / 0.72, 0.89 / 0.86
+    precision, recall = metrics.classifier_precision_recall(mixed, ones, classifier=clf)
+    density, coverage = metrics.classifier_density_coverage(mixed, ones, classifier=clf)
+    assert precision > 0.75 and density > 0.65  # every 1 looks like a real digit
+    assert recall < 0.2 and coverage < 0.2  # but only the real 1s are near them
+    real_precision, real_recall = metrics.classifier_precision_recall(mixed, other, classifier=clf)
+    _, real_coverage = metrics.classifier_density_coverage(mixed, other, classifier=clf)
+    assert real_recall > 0.6 and real_coverage > 0.75
+    assert abs(precision - real_precision) < 0.1  # quality alike; diversity far apart

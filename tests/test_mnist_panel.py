@@ -44,7 +44,7 @@ def test_panel_layout_and_first_draw(digits, axes_placed):
     assert np.ptp(trainer.grid_mark.color) > 0  # an untrained generator still draws noise
     assert "x" in trainer.device.value and trainer.progress.max == trainer.total_steps
     assert trainer.state == "idle" and trainer.errors.text == ""
-    assert axes_placed(trainer.widget) >= 3
+    assert axes_placed(trainer.widget) >= 4  # digits, losses, FID, precision / recall
 
 
 def test_pause_resume_stop_from_buttons(digits):
@@ -98,6 +98,20 @@ def test_metrics_recorded_and_plotted(digits):
     assert all(1 <= c <= 10 for c in trainer.metrics["classes"])
     assert list(trainer.fid_line.x) == [10.0, 20.0]
     assert np.allclose(trainer.fid_line.y, trainer.metrics["fid"])
+    # precision / recall and density / coverage on the same features, drawn and shown
+    quality = np.array([trainer.metrics[key] for key in ("precision", "recall", "coverage")])
+    density = np.array(trainer.metrics["density"])
+    assert quality.shape == (3, 2) and density.shape == (2,)
+    assert np.all(np.isfinite(quality)) and np.all((quality >= 0) & (quality <= 1))
+    assert np.all(np.isfinite(density)) and np.all(density >= 0)  # density may pass 1
+    assert list(trainer.quality_lines.x) == [10.0, 20.0]
+    assert np.allclose(trainer.quality_lines.y[3], trainer.metrics["coverage"])
+    assert trainer.quality_lines.scales["y"].max >= max(1.0, density.max())
+    m = trainer.metrics
+    status = trainer.status.value
+    assert "precision / recall" in status and "density / coverage" in status
+    assert f"{m['precision'][-1]:.2f}/{m['recall'][-1]:.2f}" in status
+    assert f"{m['density'][-1]:.2f}/{m['coverage'][-1]:.2f}" in status
     # more steps than planned extend the run (and the progress bar)
     trainer.train(5, wait=True)
     assert trainer.step == 25 and trainer.progress.max == 25

@@ -5,9 +5,10 @@ Training runs on a background thread in chunks of ``chunk_steps`` updates (one j
 Stop buttons; every chunk's progress is kept in the GAN, so stopping loses nothing. The
 views are bqplot marks built once and updated in place: a grid of digits drawn from
 fixed noise (so the same cell shows the same "seed" improving), both losses, the
-classifier-FID and class coverage (:mod:`gankit.metrics`), a progress bar with images/s
-and ETA, and the device. Two sliders explore a trained generator: one walks a straight
-line between two noise vectors, one (conditional GANs from
+classifier-FID and class coverage, precision / recall and density / coverage on the same
+classifier features (:mod:`gankit.metrics`), a progress bar with images/s and ETA, and
+the device. Two sliders explore a trained generator: one walks a straight line between
+two noise vectors, one (conditional GANs from
 :func:`gankit.image_models.packed_conditional_pair`) picks the digit.
 
 >>> import gankit as gk
@@ -37,6 +38,10 @@ from gankit.widgets._panel import Panel
 
 NAME = "mnist"
 STATES = ("idle", "running", "paused", "stopped", "finished")
+#: k of the k-NN balls: 3 for precision / recall, 5 for density / coverage (the papers').
+PR_K, DC_K = 3, 5
+#: The sample-quality scores recorded beside the FID, in the order they are drawn.
+QUALITY = ("precision", "recall", "density", "coverage")
 
 
 def _tile(images: np.ndarray, columns: int) -> np.ndarray:
@@ -99,7 +104,9 @@ class MNISTTrainer(Panel):
     ``data`` are real images ``(N, 28, 28, 1)`` in [-1, 1] (packed ``(N, 28, 28, 2)``
     for a conditional GAN); by default the MNIST test digits from :func:`gankit.data.mnist`.
     ``metric_every`` steps (0: never) the panel scores ``metric_samples`` generated digits
-    against real ones; ``preview_every`` steps it redraws the grid.
+    against real ones (classifier-FID, classes covered, precision / recall with k = 3,
+    density / coverage with k = 5; k is cut to the samples - 1 for tiny sets);
+    ``preview_every`` steps it redraws the grid.
     """
 
     def __init__(
@@ -161,6 +168,7 @@ class MNISTTrainer(Panel):
         self.data = data
         real_images = data[..., :1]
         self._real_for_metrics = real_images[: max(self.metric_samples, 2)]
+        self._real_features: dict[int, np.ndarray] = {}  # n -> features of the first n
         self.checkpoint_path = checkpoint_path
 
         rng = np.random.default_rng(seed)
@@ -175,7 +183,13 @@ class MNISTTrainer(Panel):
         # -- state and history --
         self.state = "idle"
         self.history: dict[str, list] = {"step": [], "d_loss": [], "g_loss": []}
-        self.metrics: dict[str, list] = {"step": [], "fid": [], "classes": [], "entropy": []}
+        self.metrics: dict[str, list] = {
+            "step": [],
+            "fid": [],
+            "classes": [],
+            "entropy": [],
+            **{key: [] for key in QUALITY},
+        }
         self.images_per_second = 0.0
         self._thread: threading.Thread | None = None
         self._run = threading.Event()  # set: may train; cleared: paused
@@ -230,6 +244,15 @@ class MNISTTrainer(Panel):
             title="classifier-FID (green), classes covered (pink)",
             layout=ipywidgets.Layout(width="340px", height="250px"),
         )
+        # Good samples (precision, density) apart from all the digits (recall, coverage).
+        self.quality_figure, self.quality_lines = _common.curve_figure(
+            "precision / recall, density / coverage",
+            list(QUALITY),
+            [_common.colour(i) for i in (0, 1, 4, 5)],
+            y_range=(0.0, 1.05),
+            width="340px",
+            height="250px",
+        )
 
         self.progress = ipywidgets.IntProgress(
             value=0, min=0, max=self.total_steps, description="steps"
@@ -277,7 +300,7 @@ class MNISTTrainer(Panel):
             self.device,
             controls,
             ipywidgets.HBox([self.progress, self.status]),
-            ipywidgets.HBox([self.grid_figure, explore]),
+            ipywidgets.HBox([self.grid_figure, explore, self.quality_figure]),
             ipywidgets.HBox([self.loss_figure, self.metric_figure]),
             self.errors.widget,
         )
@@ -318,6 +341,10 @@ class MNISTTrainer(Panel):
             with self.coverage_line.hold_sync():
                 self.coverage_line.x = steps
                 self.coverage_line.y = np.asarray(m["classes"], np.float64)
+            quality = np.asarray([m[key] for key in QUALITY], np.float64)
+            _common.set_curves(self.quality_lines, steps, quality, fit_y=False)
+            top = np.nanmax(quality, initial=1.0)  # density may pass 1: the scale grows
+            self.quality_lines.scales["y"].max = 1.05 * float(top)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -327,11 +354,26 @@ class MNISTTrainer(Panel):
         rate = self.images_per_second
         eta = f"{left * self.batch_size / rate:.0f} s" if rate > 0 and left else "-"
         rows = [[self.state, step, f"{rate:.0f}", eta]]
-        if self.metrics["step"]:
-            rows[0] += [f"{self.metrics['fid'][-1]:.1f}", self.metrics["classes"][-1]]
+        m = self.metrics
+        if m["step"]:
+            rows[0] += [
+                f"{m['fid'][-1]:.1f}",
+                m["classes"][-1],
+                f"{m['precision'][-1]:.2f}/{m['recall'][-1]:.2f}",
+                f"{m['density'][-1]:.2f}/{m['coverage'][-1]:.2f}",
+            ]
         else:
-            rows[0] += ["-", "-"]
-        headers = ["state", "step", "images/s", "ETA", "classifier-FID", "classes"]
+            rows[0] += ["-", "-", "-", "-"]
+        headers = [
+            "state",
+            "step",
+            "images/s",
+            "ETA",
+            "classifier-FID",
+            "classes",
+            "precision / recall",
+            "density / coverage",
+        ]
         self.status.value = html_table(headers, rows)
         self._enable_buttons()
 
@@ -346,20 +388,49 @@ class MNISTTrainer(Panel):
         self.load_button.disabled = running
 
     # -- measuring ------------------------------------------------------------------
+    def _features_of_real(self, n: int) -> np.ndarray:
+        """The classifier's features of the first ``n`` real digits (kept: they never change)."""
+        import gankit as gk
+
+        clf = gk.metrics.mnist_classifier()
+        if n > len(self._real_for_metrics):
+            return clf.features(self.data[:n, ..., :1])
+        if n not in self._real_features:
+            self._real_features[n] = clf.features(self._real_for_metrics[:n])
+        return self._real_features[n]
+
     def measure(self, n: int | None = None) -> dict:
-        """Score ``n`` generated digits (default ``metric_samples``) and record the result."""
+        """Score ``n`` generated digits (default ``metric_samples``) and record the result.
+
+        Each set goes through the classifier once (the real set's features are kept), and
+        FID, precision / recall and density / coverage are all taken on those features:
+        the numbers :func:`gankit.metrics.classifier_fid`,
+        :func:`gankit.metrics.classifier_precision_recall` and
+        :func:`gankit.metrics.classifier_density_coverage` give, without their passes.
+        """
         import gankit as gk
 
         n = self.metric_samples if n is None else _checks.count("n", n, 2)
         fake = self.gan.sample(n, seed=1)[..., :1]
-        real = self._real_for_metrics[:n] if n <= len(self._real_for_metrics) else self.data[:n]
-        fid = gk.metrics.classifier_fid(fake, real[..., :1])
+        fake_features = gk.metrics.mnist_classifier().features(fake)
+        real_features = self._features_of_real(n)
+        smaller = min(len(fake_features), len(real_features))
+        precision, recall = gk.metrics.precision_recall(
+            real_features, fake_features, k=min(PR_K, smaller - 1)
+        )
+        density, coverage_share = gk.metrics.density_coverage(
+            real_features, fake_features, k=min(DC_K, len(real_features) - 1)
+        )
         coverage = gk.metrics.class_coverage(fake)
         result = {
             "step": self.gan.step,
-            "fid": fid,
+            "fid": gk.metrics.frechet_distance(fake_features, real_features),
             "classes": coverage.classes,
             "entropy": coverage.entropy,
+            "precision": precision,
+            "recall": recall,
+            "density": density,
+            "coverage": coverage_share,
         }
         for key, value in result.items():
             self.metrics[key].append(value)
