@@ -79,6 +79,12 @@ def test_pause_resume_stop_from_buttons(digits):
     assert len(trainer.loss_lines.y[0]) == kept
     assert trainer.images_per_second > 0 and "stopped" in trainer.status.value
     assert trainer.errors.text == ""
+    # the losses drawn raw (faint, behind) and as their moving average (the legend's)
+    raw = trainer.loss_figure.marks[0]
+    np.testing.assert_allclose(raw.y[0], trainer.history["d_loss"], rtol=1e-6)
+    trainer.smoothing.value = 0.9
+    smoothed = gk.widgets._common.ema([trainer.history["d_loss"]], 0.9)[0]
+    np.testing.assert_allclose(trainer.loss_lines.y[0], smoothed, rtol=1e-6)
 
 
 def test_metrics_recorded_and_plotted(digits):

@@ -214,6 +214,7 @@ class MNISTTrainer(Panel):
             [_common.colour(0), _common.colour(1)],
             width="340px",
             height="250px",
+            smoothed=True,
         )
         x_m, y_fid, y_cov = (
             bqplot.LinearScale(min=0.0, max=1.0),
@@ -279,6 +280,11 @@ class MNISTTrainer(Panel):
         self.digit = ipywidgets.IntSlider(
             value=0, min=0, max=9, description="digit", disabled=not self.conditional
         )
+        # the loss curves' exponential moving average, as TensorBoard smooths them
+        self.smoothing = ipywidgets.FloatSlider(
+            value=0.6, min=0.0, max=0.99, step=0.01, description="smoothing"
+        )
+        self.smoothing.observe(self.errors.guard(lambda _: self._draw_losses()), names="value")
         self.interpolate.observe(self.errors.guard(lambda _: self._explore()), names="value")
         self.digit.observe(self.errors.guard(lambda _: self._explore()), names="value")
 
@@ -294,14 +300,21 @@ class MNISTTrainer(Panel):
             ]
         )
         explore = ipywidgets.VBox([self.explore_figure, self.interpolate, self.digit])
-        self.controls = {"path": self.path, "interpolate": self.interpolate, "digit": self.digit}
+        self.controls = {
+            "path": self.path,
+            "interpolate": self.interpolate,
+            "digit": self.digit,
+            "smoothing": self.smoothing,
+        }
         self.widget = panel(
             NAME,
             self.device,
             controls,
             ipywidgets.HBox([self.progress, self.status]),
             ipywidgets.HBox([self.grid_figure, explore, self.quality_figure]),
-            ipywidgets.HBox([self.loss_figure, self.metric_figure]),
+            ipywidgets.HBox(
+                [ipywidgets.VBox([self.loss_figure, self.smoothing]), self.metric_figure]
+            ),
             self.errors.widget,
         )
 
@@ -327,9 +340,7 @@ class MNISTTrainer(Panel):
         with self.grid_mark.hold_sync():
             self.grid_mark.color = canvas
         self._explore()
-        h = self.history
-        if h["step"]:
-            _common.set_curves(self.loss_lines, h["step"], [h["d_loss"], h["g_loss"]])
+        self._draw_losses()
         m = self.metrics
         if m["step"]:
             steps = np.asarray(m["step"], np.float64)
@@ -346,6 +357,17 @@ class MNISTTrainer(Panel):
             top = np.nanmax(quality, initial=1.0)  # density may pass 1: the scale grows
             self.quality_lines.scales["y"].max = 1.05 * float(top)
         self._show_status()
+
+    def _draw_losses(self) -> None:
+        h = self.history
+        if h["step"]:
+            _common.set_curves(
+                self.loss_lines,
+                h["step"],
+                [h["d_loss"], h["g_loss"]],
+                raw=self.loss_figure.marks[0],
+                smoothing=self.smoothing.value,
+            )
 
     def _show_status(self) -> None:
         step = self.gan.step
