@@ -167,6 +167,12 @@ class Calls:
         key, game = self._key(), self.game
         return lambda x, y: game.field(x, y, key)[0]
 
+    def pure_players(self) -> tuple[Any, Any]:
+        """Each player's own gradient ``(x, y) -> g_x`` and ``(x, y) -> g_y``, on one fresh
+        draw shared by both, as pure functions (what they report is dropped)."""
+        key, game = self._key(), self.game
+        return (lambda x, y: game.field_x(x, y, key)[0], lambda x, y: game.field_y(x, y, key)[0])
+
     def player(self, player: int, x: Any, y: Any) -> Any:
         """Player 0's (x) or 1's (y) own gradient at ``(x, y)``."""
         which = self.game.field_x if player == 0 else self.game.field_y
@@ -456,16 +462,14 @@ class Competitive(Scheme):
 
     def update(self, calls, x, y, state):
         g = calls.field(x, y)
-        field = calls.pure_field()
+        field_x, field_y = calls.pure_players()
         eta_x = self.player_hyper(0)["learning_rate"]
         eta_y = self.player_hyper(1)["learning_rate"]
-        zx = jax.tree.map(jnp.zeros_like, x)
-        zy = jax.tree.map(jnp.zeros_like, y)
 
         def matvec(w):  # [[I, eta_y A], [eta_x B, I]] (u, v): A = d g_x / d y, B = d g_y / d x
             u, v = w
-            av = jax.jvp(field, (x, y), (zx, v))[1][0]
-            bu = jax.jvp(field, (x, y), (u, zy))[1][1]
+            av = jax.jvp(lambda b: field_x(x, b), (y,), (v,))[1]
+            bu = jax.jvp(lambda a: field_y(a, y), (x,), (u,))[1]
             return (
                 jax.tree.map(lambda a, b: a + eta_y * b, u, av),
                 jax.tree.map(lambda a, b: a + eta_x * b, v, bu),
@@ -539,14 +543,13 @@ class LEAD(Scheme):
 
     def update(self, calls, x, y, state):
         g = calls.field(x, y)
-        field = calls.pure_field()
+        field_x, field_y = calls.pure_players()
         before_x, before_y = state.memory
         dx = jax.tree.map(jnp.subtract, x, before_x)
         dy = jax.tree.map(jnp.subtract, y, before_y)
-        zx = jax.tree.map(jnp.zeros_like, x)
-        zy = jax.tree.map(jnp.zeros_like, y)
-        ax = jax.jvp(field, (x, y), (zx, dy))[1][0]  # (d g_x / d y) dy
-        by = jax.jvp(field, (x, y), (dx, zy))[1][1]  # (d g_y / d x) dx
+        # each player's own gradient, differentiated along the other's last move only
+        ax = jax.jvp(lambda b: field_x(x, b), (y,), (dy,))[1]  # (d g_x / d y) dy
+        by = jax.jvp(lambda a: field_y(a, y), (x,), (dx,))[1]  # (d g_y / d x) dx
         c = self.hyper["coupling"]
         g = (
             jax.tree.map(lambda a, b: a + c * b, g[0], ax),

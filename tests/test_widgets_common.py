@@ -141,3 +141,16 @@ def test_plots_keep_their_size_whatever_the_table_beside_them_holds():
         assert layout.flex == "0 0 auto" and layout.min_width == layout.width, panel
     side = race.widget.children[0].children[1]
     assert side.layout.width == side.layout.min_width and side.layout.overflow == "auto"
+
+
+def test_a_curve_never_measured_is_drawn_unseen_not_as_nan():
+    from gankit.widgets._common import curve_figure, set_curves
+
+    fig, lines = curve_figure("w", ["a", "b"], ["#0072B2", "#D55E00"], smoothed=True)
+    nan = float("nan")
+    set_curves(lines, [0, 1, 2], [[1.0, 2.0, nan], [nan, nan, nan]], raw=fig.marks[0])
+    assert np.all(np.isfinite(lines.y[1])) and list(lines.opacities) == [1.0, 0.0]
+    assert list(fig.marks[0].opacities) == [0.3, 0.0]
+    assert np.isnan(lines.y[0][2])  # a gap inside a measured curve stays a gap
+    set_curves(lines, [0, 1, 2], [[1.0, 2.0, 3.0], [nan, 4.0, 5.0]], raw=fig.marks[0])
+    assert list(lines.opacities) == [1.0, 1.0]

@@ -456,11 +456,23 @@ def set_curves(
     if fit_y:
         fit_scale(lines.scales["y"], ys)
     if raw is not None:
-        with raw.hold_sync():
-            raw.x, raw.y = x, ys
+        _draw_rows(raw, x, ys, 0.3)
         ys = ema(ys, smoothing)
+    _draw_rows(lines, x, ys, 1.0)
+
+
+def _draw_rows(lines: bqplot.Lines, x: np.ndarray, ys: np.ndarray, opacity: float) -> None:
+    """A row with no finite value (a number not measured in this setting) is drawn as an
+    invisible flat line: an all-NaN row gives the browser null SVG paths and legend
+    positions."""
+    empty = ~np.isfinite(ys).any(axis=1)
+    if empty.any():
+        ys = ys.copy()
+        low = lines.scales["y"].min
+        ys[empty] = 0.0 if low is None else float(low)
     with lines.hold_sync():
         lines.x, lines.y = x, ys
+        lines.opacities = [0.0 if e else opacity for e in empty]
 
 
 # -- clipping a trajectory for drawing ------------------------------------------------

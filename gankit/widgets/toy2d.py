@@ -690,7 +690,7 @@ class Toy2DLab(Panel):
         self.quality_fig.layout.display = None if show["quality"] else "none"
         if show["W1"]:
             m["w1"].labels = [m["w1"].labels[0], self._critic_label()]
-            _common.set_curves(m["w1"], h[:, 0], h[:, _W1].T)  # NaN critic: no curve
+            _common.set_curves(m["w1"], h[:, 0], h[:, _W1].T)  # no critic: an unseen line
         self.w1_fig.layout.display = None if show["W1"] else "none"
         self._update_status()
 
