@@ -39,6 +39,7 @@ import copy
 from typing import Any, ClassVar, NamedTuple
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 
@@ -563,23 +564,28 @@ _pytree.register(Lookahead, ["hyper"], ["steppers", "shared", "options", "base_c
 
 
 SOLVER_STEPS = 10
-"""Krylov iterations of the linear solves of competitive gradient descent and the exact
-proximal step (exact up to this many parameters in all)."""
+"""Unknowns up to which the linear solves of competitive gradient descent and the exact
+proximal step are dense and exact; beyond, the GMRES iterations they take."""
 
 
 def _solve(matvec: Any, rhs: Any) -> Any:
-    """``matvec^-1 rhs`` by GMRES: exact for up to :data:`SOLVER_STEPS` unknowns (a 2-D
-    game), a fixed budget of matrix-free iterations on networks."""
+    """``matvec^-1 rhs``: a dense solve of the assembled matrix up to :data:`SOLVER_STEPS`
+    unknowns (a 2-D game: exact, and cheaper than an iterative solver's bookkeeping);
+    beyond, a fixed budget of matrix-free GMRES iterations (networks)."""
     size = sum(leaf.size for leaf in jax.tree.leaves(rhs))
     if size == 0:
         return rhs
-    restart = max(1, min(size, SOLVER_STEPS))
+    if size <= SOLVER_STEPS:
+        flat, unravel = jax.flatten_util.ravel_pytree(rhs)
+        columns = jax.vmap(lambda e: jax.flatten_util.ravel_pytree(matvec(unravel(e)))[0])
+        matrix = columns(jnp.eye(size, dtype=flat.dtype)).T
+        return unravel(jnp.linalg.solve(matrix, flat))
     # GMRES drops vectors below float epsilon: solve for the unit right-hand side (the
     # system is linear), so a run closing in on its equilibrium keeps moving.
     norm = jnp.sqrt(sum(jnp.sum(leaf * leaf) for leaf in jax.tree.leaves(rhs)))
     scale = jnp.where(norm > 0, norm, 1.0)
     unit = jax.tree.map(lambda leaf: leaf / scale, rhs)
-    out, _ = jax.scipy.sparse.linalg.gmres(matvec, unit, tol=1e-7, restart=restart, maxiter=1)
+    out, _ = jax.scipy.sparse.linalg.gmres(matvec, unit, tol=1e-7, restart=SOLVER_STEPS, maxiter=1)
     return jax.tree.map(lambda leaf: leaf * scale, out)
 
 
@@ -695,9 +701,9 @@ def competitive(opt: Any) -> Scheme:
     ``dx = -eta_x (I - eta_x eta_y A B)^-1 (g_x - eta_y A g_y)`` (and the same for y),
     with ``A = d g_x / d y`` and ``B = d g_y / d x``. Both steps solve one linear system,
     ``[[I, eta_y A], [eta_x B, I]] (u, v) = g``, with ``A`` and ``B`` used through
-    Jacobian-vector products, by GMRES (exact on 2-D games; :data:`SOLVER_STEPS`
-    iterations on networks, two Jacobian-vector products each). On ``x y`` it is the
-    proximal point map.
+    Jacobian-vector products: solved exactly on small games (the matrix assembled from
+    them), by :data:`SOLVER_STEPS` GMRES iterations on networks (two Jacobian-vector
+    products each). On ``x y`` it is the proximal point map.
 
     >>> import gankit as gk
     >>> r = gk.analysis.spectral_radius(gk.games.Bilinear(), gk.schemes.competitive(0.5), [0, 0])
