@@ -123,6 +123,10 @@ def check_hyper(name: str, value: Any) -> np.ndarray:
 MAX_INNER_STEPS = 100
 """The most inner steps a scheme takes per update (each is unrolled in the program)."""
 
+SOLVER_STEPS = 10
+"""Unknowns up to which the linear solves of competitive gradient descent and the exact
+proximal step are dense and exact; beyond, the GMRES iterations they take."""
+
 
 class SchemeState(NamedTuple):
     """A scheme's state: each player's optimizer state and the scheme's own memory."""
@@ -459,7 +463,9 @@ class Proximal(Scheme):
 
 class Competitive(Scheme):
     kind = "competitive"
-    evaluations = 3  # the field, then two Jacobian-vector products a solver iteration
+    # the field, then two Jacobian-vector products for each solver iteration (at most
+    # SOLVER_STEPS; a small game's dense solve takes two for each of its unknowns)
+    evaluations = 1 + 2 * SOLVER_STEPS
 
     def update(self, calls, x, y, state):
         g = calls.field(x, y)
@@ -561,11 +567,6 @@ class LEAD(Scheme):
 
 
 _pytree.register(Lookahead, ["hyper"], ["steppers", "shared", "options", "base_cls", "base_keys"])
-
-
-SOLVER_STEPS = 10
-"""Unknowns up to which the linear solves of competitive gradient descent and the exact
-proximal step are dense and exact; beyond, the GMRES iterations they take."""
 
 
 def _solve(matvec: Any, rhs: Any) -> Any:

@@ -184,7 +184,7 @@ def test_lead_on_a_nonlinear_game_follows_the_paper():
 
 def test_the_new_schemes_by_name_and_their_costs():
     assert gk.schemes.make("proximal", 0.1, inner_steps=7).evaluations == 7
-    assert gk.schemes.make("competitive", 0.1).evaluations == 3
+    assert gk.schemes.make("competitive", 0.1).evaluations == 1 + 2 * gk.schemes.SOLVER_STEPS
     la = gk.schemes.make("lookahead", 0.1, base="extragradient", k=4, alpha=0.5)
     assert la.evaluations == 2 and la.hyper["k"] == 4
     assert gk.schemes.make("lead", 0.1, coupling=0.5).evaluations == 3
