@@ -4,8 +4,10 @@ A fresh kernel spends seconds compiling the first programs of a panel; with the 
 the second kernel (a restarted lesson, the next lesson, a Binder session warmed at build
 time) loads them instead. ``GANKIT_CACHE_DIR`` names the folder (default: the user's
 cache folder, ``$XDG_CACHE_HOME/gankit/jax`` or ``~/.cache/gankit/jax``); ``"0"`` turns
-the cache off. A setting made before gankit is imported (``JAX_COMPILATION_CACHE_DIR``,
-or ``jax.config``) is left as it is.
+the cache off, even one set up before. Without ``GANKIT_CACHE_DIR``, a folder chosen
+before gankit is imported (``JAX_COMPILATION_CACHE_DIR``, or ``jax.config``) is kept with
+its settings. The folder is not trimmed (JAX's own default): delete it at any time. Set
+it before anything compiles: JAX decides once per process.
 
 >>> import gankit as gk
 >>> gk.cache_dir() is None or gk.cache_dir().is_dir()
@@ -35,9 +37,11 @@ def configure() -> Path | None:
     import jax
 
     setting = os.environ.get("GANKIT_CACHE_DIR", "").strip()
-    if setting.lower() in OFF:
-        return None
     already = jax.config.jax_compilation_cache_dir
+    if setting.lower() in OFF:
+        if already:
+            jax.config.update("jax_compilation_cache_dir", None)
+        return None
     if already and not setting:
         return Path(already)
     folder = Path(setting).expanduser() if setting else default_dir()

@@ -112,7 +112,11 @@ def check_hyper(name: str, value: Any) -> np.ndarray:
         "beta_1": (lambda a: (a >= 0) & (a < 1), "in [0, 1)"),
         "beta_2": (lambda a: (a >= 0) & (a < 1), "in [0, 1)"),
         "rho": (lambda a: (a >= 0) & (a < 1), "in [0, 1)"),
+        "alpha": (lambda a: (a > 0) & (a <= 1), "in (0, 1]"),
+        "k": (lambda a: a >= 1, ">= 1"),
     }
+    if name == "inner_steps" and not np.all(arr >= 1):
+        raise ValueError(f"inner_steps must be >= 1 (and finite), got {value!r}")
     if base in rules:
         ok, allowed = rules[base]
         if not np.all(ok(arr)):
@@ -215,7 +219,9 @@ class Scheme:
     kind: ClassVar[str]
     extra: ClassVar[tuple[str, ...]] = ()
     evaluations: ClassVar[int] = 1
-    """Gradient evaluations of both players per step (the panels show it)."""
+    """Gradient evaluations of both players per step on networks (the panels show
+    :meth:`evaluations_for` their game). One player's gradient, or a Jacobian-vector
+    product of it, counts as a half."""
 
     hyper: dict
     steppers: tuple
@@ -285,6 +291,16 @@ class Scheme:
     def init_memory(self, calls: Calls, x: Any, y: Any) -> Any:
         """The scheme's own memory at the start (optimistic: the first field)."""
         return ()
+
+    def evaluations_for(self, unknowns: int) -> float:
+        """Gradient evaluations a step on a game of ``unknowns`` numbers in all (schemes
+        with a linear solve assemble it on small games: their cost grows with its size).
+
+        >>> import gankit as gk
+        >>> gk.schemes.competitive(0.1).evaluations_for(2), gk.schemes.competitive(0.1).evaluations
+        (3.0, 13.0)
+        """
+        return float(self.evaluations)
 
     def period(self, numbers: dict) -> Any:
         """Steps after which the scheme's map repeats (its linearisation is taken over them):
@@ -426,8 +442,11 @@ class Proximal(Scheme):
 
     @property
     def evaluations(self) -> float:
-        if dict(self.options)["exact"]:
-            return 1 + SOLVER_STEPS  # the field and a Jacobian-vector product an iteration
+        return self.evaluations_for(SOLVER_STEPS + 1)
+
+    def evaluations_for(self, unknowns: int) -> float:
+        if dict(self.options)["exact"]:  # the field and a product a solver call
+            return 1.0 + _solver_calls(unknowns)
         return float(self.hyper["inner_steps"])
 
     def update(self, calls, x, y, state):
@@ -463,9 +482,15 @@ class Proximal(Scheme):
 
 class Competitive(Scheme):
     kind = "competitive"
-    # the field, then two Jacobian-vector products for each solver iteration (at most
-    # SOLVER_STEPS; a small game's dense solve takes two for each of its unknowns)
-    evaluations = 1 + 2 * SOLVER_STEPS
+
+    @property
+    def evaluations(self) -> float:
+        return self.evaluations_for(SOLVER_STEPS + 1)
+
+    def evaluations_for(self, unknowns: int) -> float:
+        # the field, then one product of each player's gradient (a half each) per call of
+        # the solver's matrix
+        return 1.0 + _solver_calls(unknowns)
 
     def update(self, calls, x, y, state):
         g = calls.field(x, y)
@@ -543,10 +568,15 @@ class Lookahead(Scheme):
 class LEAD(Scheme):
     kind = "lead"
     extra = ("coupling",)
-    evaluations = 3  # the field and two Jacobian-vector products
+    evaluations = 2  # the field, and one product of each player's own gradient (a half each)
 
     def init_memory(self, calls, x, y):
         return (x, y)  # the previous point: the first step has moved nothing yet
+
+    def _player_update(self, calls, x, y, state, player):
+        # a half step (Step G / Step D) is a move too: the next coupling sees it
+        x2, y2, state = super()._player_update(calls, x, y, state, player)
+        return x2, y2, state._replace(memory=(x, y))
 
     def update(self, calls, x, y, state):
         g = calls.field(x, y)
@@ -567,6 +597,12 @@ class LEAD(Scheme):
 
 
 _pytree.register(Lookahead, ["hyper"], ["steppers", "shared", "options", "base_cls", "base_keys"])
+
+
+def _solver_calls(unknowns: int) -> int:
+    """Calls of the matrix by :func:`_solve`: one per unknown (assembled) on small systems;
+    on large ones JAX's GMRES takes one for the start, one per iteration, one at the end."""
+    return unknowns if unknowns <= SOLVER_STEPS else SOLVER_STEPS + 2
 
 
 def _solve(matvec: Any, rhs: Any) -> Any:
@@ -743,7 +779,8 @@ def lead(opt: Any, coupling: float = 1.0) -> Scheme:
     """LEAD (Hemmat, Mitra, Lajoie & Mitliagkas, "LEAD: Min-Max Optimization from a
     Physical Perspective", TMLR 2023): each player's gradient gains a coupling force from
     the other's last move, ``g_x + coupling * (d g_x / d y) (y_k - y_(k-1))`` (and the
-    same for y), through two Jacobian-vector products: three gradient evaluations a step.
+    same for y), through a Jacobian-vector product of each player's own gradient: two
+    gradient evaluations a step (one player's product counts as a half).
 
     With plain steps ``eta`` the paper's ``alpha`` is ``eta * coupling``; its momentum
     ``beta`` is the optimizer's (``gk.optimizers.HeavyBall(eta, beta)``). On ``x y`` the
@@ -813,7 +850,15 @@ PRESETS = (
 )
 """The named schemes of the game panels (:func:`preset`), in drawing order."""
 
-GRADIENT_PLAY = PRESETS[:7]
+GRADIENT_PLAY = (
+    "simultaneous",
+    "alternating",
+    "extragradient",
+    "optimistic",
+    "negative_momentum",
+    "consensus",
+    "sga",
+)
 """The presets that step on gradients (maybe adjusted) at one point: the game panel's
 default; the rest solve a local problem, look ahead over a cycle or couple the players."""
 

@@ -51,3 +51,15 @@ def test_zero_turns_the_cache_off():
 def test_the_default_folder_is_the_users_cache(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert gk._cache.default_dir() == tmp_path / "gankit" / "jax"
+
+
+def test_zero_turns_off_a_cache_set_up_before_gankit(tmp_path: Path):
+    import json
+
+    env = dict(os.environ, GANKIT_CACHE_DIR="0", JAX_COMPILATION_CACHE_DIR=str(tmp_path))
+    code = "import json, jax, gankit as gk; print(json.dumps([str(gk.cache_dir()), jax.config.jax_compilation_cache_dir]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["None", None]

@@ -184,10 +184,12 @@ def test_lead_on_a_nonlinear_game_follows_the_paper():
 
 def test_the_new_schemes_by_name_and_their_costs():
     assert gk.schemes.make("proximal", 0.1, inner_steps=7).evaluations == 7
-    assert gk.schemes.make("competitive", 0.1).evaluations == 1 + 2 * gk.schemes.SOLVER_STEPS
+    cgd = gk.schemes.make("competitive", 0.1)
+    assert cgd.evaluations_for(2) == 3 and cgd.evaluations == 1 + gk.schemes.SOLVER_STEPS + 2
+    assert gk.schemes.proximal(0.1, exact=True).evaluations_for(2) == 3
     la = gk.schemes.make("lookahead", 0.1, base="extragradient", k=4, alpha=0.5)
     assert la.evaluations == 2 and la.hyper["k"] == 4
-    assert gk.schemes.make("lead", 0.1, coupling=0.5).evaluations == 3
+    assert gk.schemes.make("lead", 0.1, coupling=0.5).evaluations == 2
     assert {"proximal", "competitive", "lookahead", "lead"} <= set(gk.schemes.SCHEMES)
 
 
@@ -207,3 +209,12 @@ def test_the_new_schemes_by_name_and_their_costs():
 def test_bad_options_are_named(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+def test_a_half_step_of_lead_is_a_move_the_next_coupling_sees():
+    scheme = gk.schemes.lead(0.3, coupling=1.0)
+    x, y = jnp.array([1.0]), jnp.array([0.5])
+    state = scheme.init(B, x, y)
+    x1, y1, state, _ = scheme.player_step(B, x, y, state, 1)  # Step D: y moves
+    assert float(y1[0]) != 0.5
+    np.testing.assert_allclose(np.concatenate(state.memory), [1.0, 0.5])  # the point before

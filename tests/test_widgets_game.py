@@ -437,6 +437,10 @@ def test_sliders_of_schemes_not_drawn_are_hidden(bilinear):
         GameTrajectories(schemes=["lookahead"], k=2.5)
     with pytest.raises(ValueError, match=r"alpha must be in \[0.05, 1.0\]"):
         GameTrajectories(schemes=["lookahead"], alpha=0.0)
+    assert (
+        GameTrajectories(schemes=["proximal"], inner_steps=10.0, max_steps=20).inner_steps.value
+        == 10
+    )
 
 
 @pytest.mark.parametrize(

@@ -173,8 +173,10 @@ class GameTrajectories(Panel):
         ):
             if not lo <= _checks.finite(label, number) <= hi:
                 raise ValueError(f"{label} must be in [{lo}, {hi}] (its slider), got {number!r}")
-            if label in catalogue.WHOLE_NUMBERS and not float(number).is_integer():
-                raise ValueError(f"{label} must be a whole number, got {number!r}")
+            if label in catalogue.WHOLE_NUMBERS:
+                if not float(number).is_integer():
+                    raise ValueError(f"{label} must be a whole number, got {number!r}")
+                given[label] = int(number)  # 10.0 is ten steps
 
         self.errors = _common.ErrorBox()
         self.game_name = ipywidgets.Dropdown(
@@ -467,7 +469,8 @@ class GameTrajectories(Panel):
             distance = "n/a" if eq is None else f"{np.linalg.norm(end - eq):.3g}"
             radius = "n/a" if math.isnan(self.radii[name]) else f"{self.radii[name]:.4f}"
             scheme = self._schemes[name]
-            cost = f"{scheme.replace(**numbers_for(scheme, **self._numbers())).evaluations:g}"
+            now = scheme.replace(**numbers_for(scheme, **self._numbers()))
+            cost = f"{now.evaluations_for(self.game.dim):g}"
             rows.append([name.replace("_", " "), radius, self.verdicts[name], distance, cost])
         with self.ends.hold_sync():
             self.ends.x, self.ends.y, self.ends.text = labels_x, labels_y, labels_text
