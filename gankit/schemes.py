@@ -835,21 +835,6 @@ def as_scheme(scheme_or_opt: Any) -> Scheme:
     return simultaneous(scheme_or_opt)
 
 
-PRESETS = (
-    "simultaneous",
-    "alternating",
-    "extragradient",
-    "optimistic",
-    "negative_momentum",
-    "consensus",
-    "sga",
-    "proximal",
-    "competitive",
-    "lookahead",
-    "lead",
-)
-"""The named schemes of the game panels (:func:`preset`), in drawing order."""
-
 GRADIENT_PLAY = (
     "simultaneous",
     "alternating",
@@ -861,6 +846,9 @@ GRADIENT_PLAY = (
 )
 """The presets that step on gradients (maybe adjusted) at one point: the game panel's
 default; the rest solve a local problem, look ahead over a cycle or couple the players."""
+
+PRESETS = GRADIENT_PLAY + ("proximal", "competitive", "lookahead", "lead")
+"""The named schemes of the game panels (:func:`preset`), in drawing order."""
 
 
 def preset(

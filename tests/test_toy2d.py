@@ -252,6 +252,8 @@ def test_every_scheme_is_offered_and_the_new_ones_train(lab):
         lab.step()
         assert lab.gan.scheme.kind == name and lab.gan.halted_at is None
         assert np.all(np.isfinite(lab._history[-1, 1:3]))
+        if name == "lead":  # a scheme of several evaluations says so where it runs
+            assert "lead: 2 gradient evaluations a step" in lab.status.value
     lab.controls["scheme"].value = "simultaneous"
 
 

@@ -718,6 +718,9 @@ class Toy2DLab(Panel):
     def _update_status(self) -> None:
         gan = self.gan
         parts = [f"step {gan.step}"]
+        cost = gan.scheme.evaluations  # networks: a scheme's cost says why Play slows down
+        if cost != 1:
+            parts.append(f"{gan.scheme.kind}: {cost:g} gradient evaluations a step")
         h = self._history
         if len(h):
             parts.append(f"D loss {h[-1, 1]:.3f}, G loss {h[-1, 2]:.3f}")
