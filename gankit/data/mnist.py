@@ -152,6 +152,8 @@ def mnist(
     split; a missing split there raises :class:`MNISTUnavailableError` rather than
     silently downloading.
 
+    Skipped under doctest (it needs the files in ``data/mnist``):
+
     >>> images, labels = mnist("test", path="data/mnist")  # doctest: +SKIP
     """
     if not isinstance(split, str) or split not in SPLITS:
