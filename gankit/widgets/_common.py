@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import struct
 import traceback
 import zlib
@@ -423,13 +424,13 @@ def ema(ys: Any, smoothing: float) -> np.ndarray:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
     ys = np.atleast_2d(np.asarray(ys, np.float64))
     out = np.full_like(ys, np.nan)
-    total = np.zeros(len(ys))
-    weight = np.zeros(len(ys))
-    for t in range(ys.shape[1]):
-        ok = np.isfinite(ys[:, t])
-        total = np.where(ok, smoothing * total + (1 - smoothing) * np.nan_to_num(ys[:, t]), total)
-        weight = np.where(ok, smoothing * weight + (1 - smoothing), weight)
-        out[ok, t] = total[ok] / weight[ok]
+    for row, values in zip(out, ys.tolist(), strict=True):  # plain floats: a Play frame's cost
+        total = weight = 0.0
+        for t, v in enumerate(values):
+            if math.isfinite(v):
+                total = smoothing * total + (1 - smoothing) * v
+                weight = smoothing * weight + (1 - smoothing)
+                row[t] = total / weight
     return out
 
 
