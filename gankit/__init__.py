@@ -86,7 +86,11 @@ from gankit import distribute, image_models, layers  # noqa: E402
 # isort: split
 # -- widgets (add imports below this line) --
 from gankit import widgets  # noqa: E402
-from gankit.widgets import MNISTTrainer, Toy2DLab  # noqa: E402
+from gankit.widgets import ImageTrainer, MNISTTrainer, Toy2DLab  # noqa: E402
+
+# isort: split
+# -- the course: exercises that check themselves, student and instructor builds --
+from gankit import course  # noqa: E402
 
 __all__ = [
     "analysis",
@@ -94,11 +98,13 @@ __all__ = [
     "catalogue",
     "compile_count",
     "compiles",
+    "course",
     "distribute",
     "data",
     "dynamics",
     "fast_mode",
     "GAN",
+    "ImageTrainer",
     "MNISTTrainer",
     "Toy2DLab",
     "losses",

@@ -2,7 +2,9 @@
 class-conditional versions.
 
 Every generator maps noise ``z`` of shape ``(N, latent_dim)`` to images ``(N, 28, 28, 1)`` in
-[-1, 1] (a ``tanh`` output, the range of :func:`gankit.data.scale_images`). Every
+[-1, 1] (a ``tanh`` output, the range of :func:`gankit.data.scale_images`), or to any
+``image_shape`` ``(H, W, C)`` you give it (your own images, :func:`gankit.data.images`:
+any size for the MLP, H and W multiples of 4 for the conv nets). Every
 discriminator maps images to one **logit** per image, never a probability: the losses apply
 the sigmoid themselves (numerically stable), and a Wasserstein critic must not be squashed
 by a sigmoid at all, a mistake the seed articles make.
@@ -57,27 +59,50 @@ def _bool(name: str, value: Any) -> bool:
     return value
 
 
-def _mlp_trunk(x: Any, batch_norm: bool) -> Any:
+def _image_shape(image_shape: Any, conv: bool) -> tuple[int, int, int]:
+    """``(H, W, C)`` checked: whole numbers, C 1 or 3, and H, W multiples of 4 for conv nets."""
+    if isinstance(image_shape, str) or not hasattr(image_shape, "__len__") or len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}")
+    h, w, c = (_checks.count(f"image_shape[{i}]", v) for i, v in enumerate(image_shape))
+    if c not in (1, 3):
+        raise ValueError(f"image_shape's channels must be 1 or 3, got {c}")
+    if conv and (h % 4 or w % 4):
+        raise ValueError(
+            f"image_shape {(h, w, c)}: the conv nets upsample twice by 2, so height and width "
+            "must be multiples of 4 (the MLP takes any size)"
+        )
+    return h, w, c
+
+
+def _mlp_trunk(x: Any, batch_norm: bool, image_shape: tuple = IMAGE_SHAPE) -> Any:
     for units in (256, 512, 1024):
         x = layers.Dense(units)(x)
         x = _leaky(x)
         # Classic placement (after the activation, momentum 0.8), as in the Keras examples.
         x = _norm(x, batch_norm, momentum=0.8)
-    x = layers.Dense(28 * 28, activation="tanh")(x)
-    return layers.Reshape(IMAGE_SHAPE)(x)
+    h, w, c = image_shape
+    x = layers.Dense(h * w * c, activation="tanh")(x)
+    return layers.Reshape(image_shape)(x)
 
 
 def mlp_image_generator(
-    latent_dim: int = LATENT_DIM, *, batch_norm: bool = True, name: str = "mlp_generator"
+    latent_dim: int = LATENT_DIM,
+    *,
+    batch_norm: bool = True,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    name: str = "mlp_generator",
 ) -> keras.Model:
     """Dense 256-512-1024-784 generator with LeakyReLU(0.2) and BatchNorm (classic example).
 
     >>> mlp_image_generator().count_params()
     1493520
+    >>> mlp_image_generator(image_shape=(8, 8, 1)).output_shape
+    (None, 8, 8, 1)
     """
     latent_dim = _checks.count("latent_dim", latent_dim)
+    shape = _image_shape(image_shape, conv=False)
     z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, _mlp_trunk(z, _bool("batch_norm", batch_norm)), name=name)
+    return keras.Model(z, _mlp_trunk(z, _bool("batch_norm", batch_norm), shape), name=name)
 
 
 def _mlp_critic(x: Any) -> Any:
@@ -86,13 +111,15 @@ def _mlp_critic(x: Any) -> Any:
     return layers.Dense(1, name="logit")(x)
 
 
-def mlp_image_discriminator(*, name: str = "mlp_discriminator") -> keras.Model:
+def mlp_image_discriminator(
+    *, image_shape: tuple[int, int, int] = IMAGE_SHAPE, name: str = "mlp_discriminator"
+) -> keras.Model:
     """Dense 512-256-1 discriminator with LeakyReLU(0.2); outputs a logit.
 
     >>> mlp_image_discriminator().count_params()
     533505
     """
-    image = keras.Input(IMAGE_SHAPE, name="image")
+    image = keras.Input(_image_shape(image_shape, conv=False), name="image")
     return keras.Model(image, _mlp_critic(layers.Flatten()(image)), name=name)
 
 
@@ -101,12 +128,14 @@ def dcgan_generator(
     *,
     width: int = 64,
     batch_norm: bool = True,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
     name: str = "dcgan_generator",
 ) -> keras.Model:
     """Dense -> 7x7x(4w) -> ConvTranspose(2w, 4, stride 2) -> ConvTranspose(w, 4, stride 2) ->
     Conv(1, 3) tanh.
 
-    ``width`` (w) scales every layer; 64 is the accelerator model.
+    ``width`` (w) scales every layer; 64 is the accelerator model. Another
+    ``image_shape`` (H, W, C) starts from an (H/4) x (W/4) plane and ends in C channels.
 
     >>> dcgan_generator(width=16).output_shape
     (None, 28, 28, 1)
@@ -114,16 +143,17 @@ def dcgan_generator(
     latent_dim = _checks.count("latent_dim", latent_dim)
     width = _checks.count("width", width)
     batch_norm = _bool("batch_norm", batch_norm)
+    h, w, c = _image_shape(image_shape, conv=True)
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(7 * 7 * 4 * width, use_bias=not batch_norm)(z)
+    x = layers.Dense(h // 4 * (w // 4) * 4 * width, use_bias=not batch_norm)(z)
     x = _leaky(_norm(x, batch_norm))
-    x = layers.Reshape((7, 7, 4 * width))(x)
+    x = layers.Reshape((h // 4, w // 4, 4 * width))(x)
     for channels in (2 * width, width):
         x = gk_layers.Conv2DTranspose(
             channels, 4, strides=2, padding="same", use_bias=not batch_norm
         )(x)
         x = _leaky(_norm(x, batch_norm))
-    x = gk_layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
+    x = gk_layers.Conv2D(c, 3, padding="same", activation="tanh")(x)
     return keras.Model(z, x, name=name)
 
 
@@ -136,7 +166,11 @@ def _conv_critic(x: Any, width: int, batch_norm: bool) -> Any:
 
 
 def dcgan_discriminator(
-    *, width: int = 64, batch_norm: bool = False, name: str = "dcgan_discriminator"
+    *,
+    width: int = 64,
+    batch_norm: bool = False,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    name: str = "dcgan_discriminator",
 ) -> keras.Model:
     """Conv(w, 4, stride 2) -> Conv(2w, 4, stride 2) -> Dense(1): a logit per image.
 
@@ -147,21 +181,22 @@ def dcgan_discriminator(
     (None, 1)
     """
     width = _checks.count("width", width)
-    image = keras.Input(IMAGE_SHAPE, name="image")
+    image = keras.Input(_image_shape(image_shape, conv=True), name="image")
     return keras.Model(
         image, _conv_critic(image, width, _bool("batch_norm", batch_norm)), name=name
     )
 
 
-def _upsample_trunk(x: Any, width: int, batch_norm: bool) -> Any:
-    x = layers.Dense(7 * 7 * 4 * width, use_bias=not batch_norm)(x)
+def _upsample_trunk(x: Any, width: int, batch_norm: bool, image_shape: tuple = IMAGE_SHAPE) -> Any:
+    h, w, c = image_shape
+    x = layers.Dense(h // 4 * (w // 4) * 4 * width, use_bias=not batch_norm)(x)
     x = _leaky(_norm(x, batch_norm))
-    x = layers.Reshape((7, 7, 4 * width))(x)
+    x = layers.Reshape((h // 4, w // 4, 4 * width))(x)
     for channels in (2 * width, width):
         x = layers.UpSampling2D(2, interpolation="nearest")(x)
         x = gk_layers.Conv2D(channels, 3, padding="same", use_bias=not batch_norm)(x)
         x = _leaky(_norm(x, batch_norm))
-    return gk_layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
+    return gk_layers.Conv2D(c, 3, padding="same", activation="tanh")(x)
 
 
 def upsample_generator(
@@ -169,6 +204,7 @@ def upsample_generator(
     *,
     width: int = 32,
     batch_norm: bool = True,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
     name: str = "upsample_generator",
 ) -> keras.Model:
     """The CPU-friendly conv generator: Dense -> 7x7x(4w) -> (Upsample x2, Conv 3x3) x 2 -> tanh.
@@ -178,17 +214,25 @@ def upsample_generator(
 
     >>> upsample_generator(width=8).output_shape
     (None, 28, 28, 1)
+    >>> upsample_generator(width=8, image_shape=(8, 8, 3)).output_shape
+    (None, 8, 8, 3)
     """
     latent_dim = _checks.count("latent_dim", latent_dim)
     width = _checks.count("width", width)
+    shape = _image_shape(image_shape, conv=True)
     z = keras.Input((latent_dim,), name="z")
-    out = _upsample_trunk(z, width, _bool("batch_norm", batch_norm))
+    out = _upsample_trunk(z, width, _bool("batch_norm", batch_norm), shape)
     return keras.Model(z, out, name=name)
 
 
-def upsample_discriminator(*, width: int = 32, name: str = "upsample_discriminator") -> keras.Model:
+def upsample_discriminator(
+    *,
+    width: int = 32,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    name: str = "upsample_discriminator",
+) -> keras.Model:
     """The discriminator paired with :func:`upsample_generator` (a narrower DCGAN critic)."""
-    return dcgan_discriminator(width=width, batch_norm=False, name=name)
+    return dcgan_discriminator(width=width, batch_norm=False, image_shape=image_shape, name=name)
 
 
 def _label_vector(label: Any, num_classes: int, dim: int) -> Any:
@@ -270,19 +314,30 @@ def build_pair(
     width: int | None = None,
     batch_norm: bool = True,
     num_classes: int = NUM_CLASSES,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
 ) -> tuple[keras.Model, keras.Model]:
     """A matching ``(generator, discriminator)`` by architecture name.
 
     ``arch`` is ``"mlp"``, ``"dcgan"`` or ``"upsample"`` (``conditional=True``: ``"mlp"``
     or ``"upsample"``). ``width`` defaults to 64 for the DCGAN and 32 for the upsample net;
-    ``batch_norm`` is the generator's.
+    ``batch_norm`` is the generator's. ``image_shape`` (H, W, C) sizes an unconditional
+    pair for your own images (conv nets: H, W multiples of 4).
 
     >>> g, d = build_pair("upsample", width=8, conditional=True)
     >>> len(g.inputs), len(d.inputs)
     (2, 2)
+    >>> g, d = build_pair("dcgan", width=8, image_shape=(8, 8, 1))
+    >>> g.output_shape, d.input_shape
+    ((None, 8, 8, 1), (None, 8, 8, 1))
     """
     conditional = _bool("conditional", conditional)
+    shape = _image_shape(image_shape, conv=arch != "mlp")
     if conditional:
+        if shape != IMAGE_SHAPE:
+            raise ValueError(
+                f"image_shape must be {IMAGE_SHAPE} for a conditional pair (MNIST's ten "
+                f"digits), got {shape}"
+            )
         arch = _checks.choice("arch", arch, CONDITIONAL_ARCHITECTURES)
         w = 32 if width is None else width
         g = conditional_generator(
@@ -292,15 +347,20 @@ def build_pair(
         return g, d
     arch = _checks.choice("arch", arch, ARCHITECTURES)
     if arch == "mlp":
-        return mlp_image_generator(latent_dim, batch_norm=batch_norm), mlp_image_discriminator()
+        return (
+            mlp_image_generator(latent_dim, batch_norm=batch_norm, image_shape=shape),
+            mlp_image_discriminator(image_shape=shape),
+        )
     if arch == "dcgan":
         w = 64 if width is None else width
-        return dcgan_generator(latent_dim, width=w, batch_norm=batch_norm), dcgan_discriminator(
-            width=w
+        return (
+            dcgan_generator(latent_dim, width=w, batch_norm=batch_norm, image_shape=shape),
+            dcgan_discriminator(width=w, image_shape=shape),
         )
     w = 32 if width is None else width
-    return upsample_generator(latent_dim, width=w, batch_norm=batch_norm), upsample_discriminator(
-        width=w
+    return (
+        upsample_generator(latent_dim, width=w, batch_norm=batch_norm, image_shape=shape),
+        upsample_discriminator(width=w, image_shape=shape),
     )
 
 

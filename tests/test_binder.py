@@ -200,16 +200,22 @@ def test_binder_builds_fresh_env_and_runs_a_lesson(tmp_path: Path) -> None:
     postbuild.chmod(postbuild.stat().st_mode | stat.S_IXUSR)
     run(["./binder/postBuild"], timeout=600)
 
-    # gankit must come from the regular install, not from this checkout or the dev tree.
-    found = subprocess.run(
-        [str(bin_dir / "python"), "-c", "import gankit; print(gankit.__file__)"],
+    # gankit must come from the regular install, not from this checkout or the dev tree,
+    # and the install carries the shipped MNIST test split (package data).
+    found, digits = subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import gankit; print(gankit.__file__); print(len(gankit.data.mnist('test')[0]))",
+        ],
         cwd=tmp_path,
-        env=env,
+        env={k: v for k, v in env.items() if k != "GANKIT_MNIST_DIR"},
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
+    ).stdout.split()
     assert Path(found).is_relative_to(venv), f"gankit imported from {found}, not the new env"
+    assert digits == "10000", f"the installed gankit has {digits} shipped test digits"
     # The kernel that runs the lesson must be the new environment's Python.
     specs = json.loads(run([str(bin_dir / "jupyter"), "kernelspec", "list", "--json"]).stdout)
     resource_dir = Path(specs["kernelspecs"]["python3"]["resource_dir"])

@@ -256,14 +256,33 @@ def test_mnist_offline_error_says_both_ways(monkeypatch):
     assert "online" in message and "network unreachable" in message
 
 
-def test_mnist_falls_back_to_keras(monkeypatch):
+def test_mnist_train_split_falls_back_to_keras(monkeypatch):
     import keras
 
     fake = np.full((2, 28, 28), 7, np.uint8), np.array([1, 2], np.uint8)
     monkeypatch.delenv(data.ENV_VAR, raising=False)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: (fake, fake))
-    images, labels = data.mnist("test")
+    images, labels = data.mnist("train")
     assert images.shape == (2, 28, 28) and labels.tolist() == [1, 2]
+
+
+def test_mnist_test_split_is_shipped_and_needs_no_network(shared_mnist_dir, monkeypatch):
+    """Offline, with no path and no GANKIT_MNIST_DIR: the packaged copy, the real digits."""
+    import keras
+
+    def offline():
+        raise AssertionError("the test split must not be downloaded")
+
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    images, labels = data.mnist("test")
+    expected_images, expected_labels = data.mnist("test", path=shared_mnist_dir)
+    np.testing.assert_array_equal(images, expected_images)
+    np.testing.assert_array_equal(labels, expected_labels)
+    # The licence travels with the files.
+    from gankit.data.mnist import SHIPPED
+
+    assert "CC BY-SA 3.0" in (SHIPPED / "README.md").read_text()
 
 
 def test_scale_images():

@@ -72,6 +72,37 @@ def test_setting_round_trips_through_a_fresh_panel_and_a_file(name, tmp_path):
     assert again.get_state() == state
 
 
+# Panels built from names and numbers only (the MNIST trainer on its default digits and
+# GAN): what a text can rebuild.
+TEXT_BUILD = dict(BUILD, MNISTTrainer=lambda: gk.widgets.MNISTTrainer(metric_every=0, grid=2))
+
+
+@pytest.mark.parametrize("name", list(BUILD))
+def test_a_setting_travels_as_one_line_of_text(name):
+    panel = TEXT_BUILD[name]()
+    panel.set_state(CHANGE[name])
+    text = panel.to_text()
+    assert text.startswith("gankit:") and "\n" not in text and len(text) < 600, text
+    again = gk.widgets.from_text(text)
+    assert type(again) is type(panel)
+    assert again.get_state() == panel.get_state()
+    # the arguments travel too: the rebuilt panel is built like the first one
+    assert again._built_with[1] == json.loads(json.dumps(panel._built_with[1]))
+
+
+def test_texts_that_cannot_be_made_or_read_say_why():
+    with pytest.raises(ValueError, match=r"built with a GAN \(argument 1\).*save\(path\)"):
+        _tiny_mnist_trainer().to_text()
+    good = BUILD["MinimaxSurface"]().to_text()
+    for bad, says in [
+        ("hello", "starting 'gankit:'"),
+        (good[:-12], "cut short"),
+        (None, "starting 'gankit:'"),
+    ]:
+        with pytest.raises(ValueError, match=says):
+            gk.widgets.from_text(bad)
+
+
 def test_bad_settings_are_refused_before_anything_changes(tmp_path):
     panel = BUILD["GameTrajectories"]()
     before = panel.get_state()

@@ -1,6 +1,14 @@
 """The repository keeps its promises: README's commands are the ones CI runs."""
 
+import re
 from pathlib import Path
+
+from packaging.requirements import Requirement
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +37,16 @@ def test_every_lesson_is_listed_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for lesson in sorted((ROOT / "lessons").glob("*.ipynb")):
         assert f"lessons/{lesson.name}" in readme, f"{lesson.name} missing from README"
+
+
+def test_the_lab_install_can_rerun_the_lessons():
+    """`pytest --nbval lessons/`, which lessons tell a student to run, works after the
+    README's first command: the lab extra brings every plugin the pytest options need."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    lab = {Requirement(r).name for r in config["project"]["optional-dependencies"]["lab"]}
+    addopts = config["tool"]["pytest"]["ini_options"]["addopts"]
+    needs = {"pytest", "nbval", "ipykernel"}  # --nbval, and a kernel to run the cells
+    if re.search(r"(^| )(-n|--dist)\b", addopts):
+        needs.add("pytest-xdist")
+    assert needs <= lab, f"the lab extra lacks {sorted(needs - lab)} for pytest --nbval lessons/"
+    assert "jupyterlab" in lab

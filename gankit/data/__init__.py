@@ -1,4 +1,4 @@
-"""Data for the lessons: 2-D toy sets, user-drawn points, MNIST, and a batch iterator.
+"""Data for the lessons: 2-D toy sets, user-drawn points, MNIST, your own images, batches.
 
 >>> from gankit import data
 >>> x = data.toy("ring8", 512, seed=0)
@@ -13,7 +13,15 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from gankit.data.mnist import ENV_VAR, SPLITS, MNISTUnavailableError, mnist, scale_images
+from gankit.data.images import images
+from gankit.data.mnist import (
+    ENV_VAR,
+    SPLITS,
+    MNISTUnavailableError,
+    fashion_mnist,
+    mnist,
+    scale_images,
+)
 from gankit.data.toy import MODE_DATASETS, TOY_DATASETS, modes, points, toy
 
 __all__ = [
@@ -23,6 +31,8 @@ __all__ = [
     "SPLITS",
     "TOY_DATASETS",
     "batches",
+    "fashion_mnist",
+    "images",
     "mnist",
     "modes",
     "points",

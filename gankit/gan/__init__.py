@@ -4,7 +4,8 @@ The package, one job a module: :mod:`~gankit.gan.spec` (what a GAN is built of),
 :mod:`~gankit.gan.game` (the batch game the schemes drive), :mod:`~gankit.gan.step`
 (the pure step and the other programs), :mod:`~gankit.gan.programs` (compiled once,
 shared), :mod:`~gankit.gan.layout` (state <-> Keras variables), :mod:`~gankit.gan.model`
-(the thin ``keras.Model``), :mod:`~gankit.gan.runs` (vmapped runs).
+(the thin ``keras.Model``), :mod:`~gankit.gan.runs` (vmapped runs), :mod:`~gankit.gan.export`
+(a run as code, config and weights to take away).
 
 The two networks are the two players of a game; the *scheme* (any of
 :mod:`gankit.schemes`) decides when and where each player's gradient is taken, and each
@@ -36,10 +37,19 @@ batch is shared by the gradient evaluations of one step.
 
 from __future__ import annotations
 
+from gankit.gan import export
 from gankit.gan.fitting import NonFiniteLossWarning
 from gankit.gan.game import BatchGame
 from gankit.gan.model import GAN, GAN_SCHEMES
 from gankit.gan.pair import PairOptimizer
 from gankit.gan.runs import Runs
 
-__all__ = ["GAN", "GAN_SCHEMES", "BatchGame", "NonFiniteLossWarning", "PairOptimizer", "Runs"]
+__all__ = [
+    "GAN",
+    "GAN_SCHEMES",
+    "BatchGame",
+    "NonFiniteLossWarning",
+    "PairOptimizer",
+    "Runs",
+    "export",
+]

@@ -2,7 +2,7 @@
 
 Every panel is a :class:`Panel`: its controls by name (``panel.controls``), an error box,
 and its whole setting as plain data (``get_state`` / ``set_state`` / ``save`` /
-``load``). Its box (CSS classes ``gankit-panel`` and ``gankit-<name>``) is built once;
+``load``), or as one line of text to share (``to_text`` / :func:`from_text`). Its box (CSS classes ``gankit-panel`` and ``gankit-<name>``) is built once;
 moving a control recomputes with the modules below (:func:`gankit.simulate`,
 :mod:`gankit.analysis`, :class:`gankit.GAN`) and updates the marks in place. Panels only
 draw: no panel module imports JAX.
@@ -15,9 +15,9 @@ draw: no panel module imports JAX.
 from __future__ import annotations
 
 from gankit.widgets import _common
-from gankit.widgets._panel import Panel
+from gankit.widgets._panel import Panel, from_text
 from gankit.widgets.game import GameTrajectories
-from gankit.widgets.mnist import MNISTTrainer
+from gankit.widgets.mnist import ImageTrainer, MNISTTrainer
 from gankit.widgets.race import OPTIMIZERS, SURFACES, OptimizerRace
 from gankit.widgets.stability import StabilityMap
 from gankit.widgets.surface import MinimaxSurface
@@ -39,6 +39,7 @@ PANELS = {
 __all__ = [
     "PANELS",
     "GameTrajectories",
+    "ImageTrainer",
     "MNISTTrainer",
     "MinimaxSurface",
     "OPTIMIZERS",
@@ -48,4 +49,5 @@ __all__ = [
     "StabilityMap",
     "Toy2DLab",
     "_common",
+    "from_text",
 ]

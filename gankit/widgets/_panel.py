@@ -5,7 +5,9 @@ A panel's *setting* is the value of every control a person sets (dropdowns, slid
 boxes, check boxes; not buttons or play counters) plus what the panel keeps besides
 (a start point dragged on the plot, points drawn on it): :meth:`Panel.get_state` gives
 it as a JSON-able dict, :meth:`Panel.set_state` puts it back, :meth:`Panel.save` and
-:meth:`Panel.load` keep it in a file.
+:meth:`Panel.load` keep it in a file. :meth:`Panel.to_text` packs how the panel was built
+and what changed since into one short line to paste in a forum post or a notebook cell;
+:func:`from_text` rebuilds the same panel in the same state from it.
 
 >>> import gankit as gk
 >>> race = gk.widgets.OptimizerRace("quadratic", ["SGD", "Adam"])
@@ -14,12 +16,21 @@ it as a JSON-able dict, :meth:`Panel.set_state` puts it back, :meth:`Panel.save`
 >>> again.set_state(race.get_state())
 >>> again.controls["lr.Adam"].value
 0.05
+>>> text = race.to_text()
+>>> text.startswith("gankit:")
+True
+>>> from_text(text).get_state() == race.get_state()
+True
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import json
 import os
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +40,11 @@ import traitlets
 from gankit.widgets._common import ErrorBox
 
 _NOT_SETTINGS = (ipywidgets.Button, ipywidgets.Play, ipywidgets.HTML, ipywidgets.Output)
+#: How every shared text starts (and the version of its format).
+TEXT_PREFIX = "gankit:"
+#: A text carries names and numbers, not data: an argument over this many characters of
+#: JSON (an array of images, say) is refused.
+TEXT_ARGUMENT_LIMIT = 20_000
 
 
 def _settings(controls: dict, prefix: str = "") -> Iterator[tuple[str, ipywidgets.Widget]]:
@@ -72,17 +88,46 @@ def _allowed(control: ipywidgets.Widget) -> str:
     return f"a value like {control.value!r}"
 
 
+def _json_ready(value: Any) -> Any:
+    """Arguments as JSON: tuples and arrays become lists, numpy numbers Python ones."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_json_ready(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
 class Panel(traitlets.HasTraits):
     """Base of every gankit panel (see the module docstring).
 
     A subclass sets ``controls`` (name -> widget), ``errors`` (an :class:`ErrorBox`) and
     ``widget`` (the box Jupyter shows), and overrides :meth:`_own_state` /
-    :meth:`_set_own_state` for what it keeps besides its controls.
+    :meth:`_set_own_state` for what it keeps besides its controls. The arguments it is
+    built with, and its setting then, are recorded for :meth:`to_text`.
     """
 
     controls: dict
     errors: ErrorBox
     widget: ipywidgets.Widget
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def recording(self: Panel, *args: Any, **kw: Any) -> None:
+            outermost = "_built_with" not in self.__dict__
+            if outermost:
+                self.__dict__["_built_with"] = (args, kw)
+            init(self, *args, **kw)
+            if outermost:
+                self.__dict__["_first_state"] = self.get_state()
+
+        cls.__init__ = recording
 
     # -- display ---------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -153,6 +198,39 @@ class Panel(traitlets.HasTraits):
             json.dump(payload, f, indent=2)
         return str(path)
 
+    def to_text(self) -> str:
+        """One short line that rebuilds this panel in this state: pass it to :func:`from_text`.
+
+        It holds the panel's kind, the arguments it was built with and the settings changed
+        since (zlib-compressed JSON in URL-safe base64). Panels built from objects or data
+        (a GAN, an array of images) cannot travel as text: :meth:`save` keeps their setting.
+        """
+        args, kwargs = self.__dict__.get("_built_with", ((), {}))
+        for name, value in [(f"argument {i + 1}", v) for i, v in enumerate(args)] + [
+            (f"argument {k!r}", v) for k, v in kwargs.items()
+        ]:
+            try:
+                size = len(json.dumps(_json_ready(value)))
+            except (TypeError, ValueError):
+                size = None
+            if size is None or size > TEXT_ARGUMENT_LIMIT:
+                what = "data too large" if size else f"a {type(value).__name__}"
+                raise ValueError(
+                    f"this {type(self).__name__} was built with {what} ({name}), which a text "
+                    "cannot carry: build the panel from names and numbers to share it as "
+                    "text, or keep its setting with save(path)"
+                )
+        first, state = self.__dict__.get("_first_state", {}), self.get_state()
+        changed = {k: v for k, v in state.items() if k not in first or not _same(first[k], v)}
+        payload = {
+            "panel": type(self).__name__,
+            "args": _json_ready(list(args)),
+            "kwargs": _json_ready(kwargs),
+            "state": changed,
+        }
+        packed = zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
+        return TEXT_PREFIX + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
     def load(self, path: str | os.PathLike) -> None:
         """Read a setting saved by :meth:`save` (of a panel of the same kind)."""
         try:
@@ -168,3 +246,25 @@ class Panel(traitlets.HasTraits):
                 f"not of a {type(self).__name__!r}"
             )
         self.set_state(payload["state"])
+
+
+def from_text(text: str) -> Panel:
+    """The panel a :meth:`Panel.to_text` line describes, built anew and in that state."""
+    from gankit.widgets import PANELS
+
+    if not isinstance(text, str) or not text.strip().startswith(TEXT_PREFIX):
+        raise ValueError(f"text must be a line from panel.to_text(), starting {TEXT_PREFIX!r}")
+    body = text.strip()[len(TEXT_PREFIX) :]
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        payload = json.loads(raw)
+        name, args, kwargs, state = (payload[k] for k in ("panel", "args", "kwargs", "state"))
+    except (binascii.Error, zlib.error, ValueError, KeyError, TypeError):
+        raise ValueError(
+            "text is not a whole panel.to_text() line (was it cut short when pasted?)"
+        ) from None
+    if name not in PANELS:
+        raise ValueError(f"text describes a {name!r} panel; known panels: {sorted(PANELS)}")
+    panel = PANELS[name](*args, **kwargs)
+    panel.set_state(state)
+    return panel

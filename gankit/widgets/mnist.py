@@ -1,4 +1,5 @@
-"""``MNISTTrainer``: train a GAN on MNIST in the notebook and watch it learn.
+"""``MNISTTrainer`` (also ``ImageTrainer``): train a GAN on MNIST, or on your own images,
+in the notebook and watch it learn.
 
 Training runs on a background thread in chunks of ``chunk_steps`` updates (one jitted
 ``gk.GAN.train_steps`` call each), so the kernel stays free to answer the Pause and
@@ -11,6 +12,11 @@ the device. Two sliders explore a trained generator: one walks a straight line b
 two noise vectors, one (conditional GANs from
 :func:`gankit.image_models.packed_conditional_pair`) picks the digit.
 
+Any other images (:func:`gankit.data.images`: grey or colour, any size the image models
+take) train the same way. The digit classifier only reads 28x28 grey digits, so for
+other images the panel measures precision / recall and density / coverage on the pixels
+themselves and says why classifier-FID and classes are off.
+
 >>> import gankit as gk
 >>> import numpy as np
 >>> real = np.random.default_rng(0).uniform(-1, 1, (256, 28, 28, 1)).astype(np.float32)
@@ -22,8 +28,10 @@ two noise vectors, one (conditional GANs from
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import bqplot
@@ -32,8 +40,10 @@ import keras
 import numpy as np
 
 from gankit import _checks, distribute, image_models
+from gankit.gan import export as gk_export
 from gankit.widgets import _common
 from gankit.widgets._common import ErrorBox, html_table, panel
+from gankit.widgets._numberbox import NumberBox
 from gankit.widgets._panel import Panel
 
 NAME = "mnist"
@@ -42,42 +52,84 @@ STATES = ("idle", "running", "paused", "stopped", "finished")
 PR_K, DC_K = 3, 5
 #: The sample-quality scores recorded beside the FID, in the order they are drawn.
 QUALITY = ("precision", "recall", "density", "coverage")
+#: Said under the status table when the images are not 28x28 grey digits.
+OFF_NOTE = (
+    "<div class='gankit-note'>classifier-FID and classes are off: the shipped digit "
+    "classifier reads only 28×28 grey digits. Precision / recall and density / coverage "
+    "are measured on the pixels.</div>"
+)
 
 
 def _tile(images: np.ndarray, columns: int) -> np.ndarray:
-    """Images ``(n, 28, 28, 1)`` in [-1, 1] -> one ``(rows*28, columns*28)`` array, row 0 on top."""
-    n = len(images)
+    """Images ``(n, H, W, C)`` in [-1, 1] -> one canvas, row 0 on top.
+
+    Grey images give ``(rows*H, columns*W)`` (drawn by a heat map, whose y axis grows
+    upwards, so the rows are flipped); colour ones ``(rows*H, columns*W, 3)``, top row first
+    (drawn as a picture).
+    """
+    n, h, w, c = images.shape
     rows = -(-n // columns)
-    canvas = np.full((rows * 28, columns * 28), -1.0, np.float32)
+    canvas = np.full((rows * h, columns * w, c), -1.0, np.float32)
     for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        canvas[r * 28 : (r + 1) * 28, c * 28 : (c + 1) * 28] = image[..., 0]
-    return canvas[::-1]  # bqplot's y axis grows upwards
+        r, col = divmod(i, columns)
+        canvas[r * h : (r + 1) * h, col * w : (col + 1) * w] = image
+    return canvas[::-1, :, 0] if c == 1 else canvas
 
 
-def _heatmap(
-    rows: int, columns: int, title: str, size: int
-) -> tuple[bqplot.Figure, bqplot.HeatMap]:
-    h, w = rows * 28, columns * 28
-    scales = {
-        "x": bqplot.LinearScale(min=0, max=w),
-        "y": bqplot.LinearScale(min=0, max=h),
-        "color": bqplot.ColorScale(min=-1, max=1, colors=["black", "white"]),
-    }
-    mark = bqplot.HeatMap(
-        x=np.arange(w) + 0.5, y=np.arange(h) + 0.5, color=np.full((h, w), -1.0), scales=scales
-    )
-    fig = bqplot.Figure(
-        marks=[mark],
-        title=title,
-        fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
-        layout=ipywidgets.Layout(width=f"{size}px", height=f"{size * h // w + 35}px"),
-    )
-    return fig, mark
+def _png(canvas: np.ndarray) -> bytes:
+    """An RGB canvas in [-1, 1] as PNG bytes (Pillow encodes)."""
+    import io
+
+    from PIL import Image
+
+    pixels = np.round((np.clip(canvas, -1, 1) + 1) * 127.5).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(out, format="PNG")
+    return out.getvalue()
+
+
+class ImageGrid:
+    """A figure showing a grid of images, updated in place: ``show(images)``.
+
+    Grey images go to a bqplot heat map (``mark.color``), colour ones to a bqplot image
+    mark holding a PNG; ``canvas`` is the array drawn either way.
+    """
+
+    def __init__(
+        self, rows: int, columns: int, title: str, size: int, image_shape: tuple = (28, 28, 1)
+    ) -> None:
+        ih, iw, self.channels = image_shape
+        h, w = rows * ih, columns * iw
+        self.columns = columns
+        scales = {"x": bqplot.LinearScale(min=0, max=w), "y": bqplot.LinearScale(min=0, max=h)}
+        if self.channels == 1:
+            scales["color"] = bqplot.ColorScale(min=-1, max=1, colors=["black", "white"])
+            self.canvas = np.full((h, w), -1.0, np.float32)
+            self.mark = bqplot.HeatMap(
+                x=np.arange(w) + 0.5, y=np.arange(h) + 0.5, color=self.canvas, scales=scales
+            )
+        else:
+            self.canvas = np.full((h, w, 3), -1.0, np.float32)
+            picture = ipywidgets.Image(value=_png(self.canvas), format="png")
+            self.mark = bqplot.Image(image=picture, x=[0, w], y=[0, h], scales=scales)
+        self.figure = bqplot.Figure(
+            marks=[self.mark],
+            title=title,
+            fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+            layout=ipywidgets.Layout(width=f"{size}px", height=f"{size * h // w + 35}px"),
+        )
+
+    def show(self, images: np.ndarray) -> None:
+        self.canvas = _tile(np.clip(images, -1, 1), self.columns)
+        if self.channels == 1:
+            with self.mark.hold_sync():
+                self.mark.color = self.canvas
+        else:
+            self.mark.image.value = _png(self.canvas)
 
 
 def digit_grid(images: Any, columns: int = 8, title: str = "", size: int = 400) -> bqplot.Figure:
-    """A bqplot figure showing images ``(n, 28, 28[, 1])`` in [-1, 1] as a grid.
+    """A bqplot figure showing images ``(n, H, W[, C])`` in [-1, 1] as a grid (C 1 or 3).
 
     >>> import numpy as np
     >>> fig = digit_grid(np.zeros((6, 28, 28, 1)), columns=3)
@@ -87,26 +139,34 @@ def digit_grid(images: Any, columns: int = 8, title: str = "", size: int = 400) 
     array = np.asarray(images, np.float32)
     if array.ndim == 3:
         array = array[..., None]
-    if array.ndim != 4 or array.shape[1:] != (28, 28, 1) or len(array) < 1:
-        raise ValueError(f"images must have shape (n, 28, 28) or (n, 28, 28, 1), got {array.shape}")
+    if array.ndim != 4 or array.shape[-1] not in (1, 3) or len(array) < 1:
+        raise ValueError(
+            f"images must have shape (n, H, W) or (n, H, W, C) with C 1 or 3, got {array.shape}"
+        )
     columns = min(_checks.count("columns", columns), len(array))
-    fig, mark = _heatmap(-(-len(array) // columns), columns, title, size)
-    mark.color = _tile(np.clip(array, -1, 1), columns)
-    return fig
+    grid = ImageGrid(-(-len(array) // columns), columns, title, size, array.shape[1:])
+    grid.show(array)
+    return grid.figure
 
 
 class MNISTTrainer(Panel):
-    """A training panel for an MNIST GAN (see the module docstring).
+    """A training panel for an image GAN, MNIST by default (see the module docstring).
 
-    ``gan`` is a :class:`gankit.GAN` whose samples are ``(28, 28, 1)`` images (or
-    ``(28, 28, 2)``: a packed conditional GAN); by default an MLP GAN with
-    Adam(1e-3, beta_1=0.5), the CPU configuration of lesson 07.
-    ``data`` are real images ``(N, 28, 28, 1)`` in [-1, 1] (packed ``(N, 28, 28, 2)``
-    for a conditional GAN); by default the MNIST test digits from :func:`gankit.data.mnist`.
-    ``metric_every`` steps (0: never) the panel scores ``metric_samples`` generated digits
-    against real ones (classifier-FID, classes covered, precision / recall with k = 3,
-    density / coverage with k = 5; k is cut to the samples - 1 for tiny sets);
-    ``preview_every`` steps it redraws the grid.
+    ``data`` are real images ``(N, H, W, C)`` in [-1, 1] (:func:`gankit.data.images`
+    makes them from an array, a folder or an ``.npz``; packed ``(N, 28, 28, 2)`` for a
+    conditional GAN); by default the MNIST test digits from :func:`gankit.data.mnist`.
+    ``gan`` is a :class:`gankit.GAN` whose samples have the data's shape; by default an
+    MLP GAN of that shape with Adam(1e-3, beta_1=0.5), the CPU configuration of lesson 07.
+    ``metric_every`` steps (0: never) the panel scores ``metric_samples`` generated images
+    against real ones: on 28x28 grey digits classifier-FID, classes covered and precision /
+    recall (k = 3), density / coverage (k = 5) on the classifier's features; on other
+    images precision / recall and density / coverage on the pixels (k is cut to the
+    samples - 1 for tiny sets). ``preview_every`` steps it redraws the grid.
+
+    >>> import numpy as np
+    >>> small = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype(np.float32)
+    >>> ImageTrainer(data=small, batch_size=16, metric_every=0).features
+    'pixels'
     """
 
     def __init__(
@@ -135,8 +195,29 @@ class MNISTTrainer(Panel):
         self.metric_every = _checks.count("metric_every", metric_every, 0)
         self.metric_samples = _checks.count("metric_samples", metric_samples, 2)
         self.grid = _checks.count("grid", grid)
+        if gan is not None and not isinstance(gan, gk.GAN):
+            raise ValueError(f"gan must be a gankit.GAN or None, got {gan!r}")
+        conditional = gan is not None and gan.sample_shape == (28, 28, 2)
+        self._built_networks, self._default_data = gan is None, data is None
+        if data is None:
+            images, labels = gk.data.mnist("test")
+            data = gk.data.scale_images(images)[..., None]
+            if conditional:
+                data = image_models.pack_labels(data, labels)
+        data = np.asarray(data, np.float32)
+        if data.ndim != 4 or data.shape[-1] not in (1, 2, 3) or len(data) < self.batch_size:
+            raise ValueError(
+                "data must have shape (N, H, W, C), images with C 1 or 3 (2: packed digits "
+                f"and labels), and N >= batch_size = {self.batch_size}, got shape {data.shape}"
+            )
         if gan is None:
-            g, d = image_models.build_pair("mlp")
+            shape = data.shape[1:]
+            if shape[-1] == 2:
+                raise ValueError(
+                    "data of shape (N, 28, 28, 2) are packed conditional digits: pass the "
+                    "conditional gan too (gk.image_models.packed_conditional_pair)"
+                )
+            g, d = image_models.build_pair("mlp", image_shape=shape)
             gan = gk.GAN(
                 g,
                 d,
@@ -145,40 +226,24 @@ class MNISTTrainer(Panel):
                 d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
                 seed=seed,
             )
-        if not isinstance(gan, gk.GAN):
-            raise ValueError(f"gan must be a gankit.GAN or None, got {gan!r}")
-        if gan.sample_shape not in ((28, 28, 1), (28, 28, 2)):
+        if gan.sample_shape != data.shape[1:]:
             raise ValueError(
-                f"gan must generate (28, 28, 1) images or packed (28, 28, 2) ones, "
-                f"got samples of shape {gan.sample_shape}"
+                f"data must have the gan's sample shape: the gan makes {gan.sample_shape}, "
+                f"the data are {data.shape[1:]}"
             )
         self.gan = gan
-        self.conditional = gan.sample_shape[-1] == 2
-        if data is None:
-            images, labels = gk.data.mnist("test")
-            data = gk.data.scale_images(images)[..., None]
-            if self.conditional:
-                data = image_models.pack_labels(data, labels)
-        data = np.asarray(data, np.float32)
-        if data.ndim != 4 or data.shape[1:] != gan.sample_shape or len(data) < self.batch_size:
-            raise ValueError(
-                f"data must have shape (N, {', '.join(map(str, gan.sample_shape))}) with "
-                f"N >= batch_size = {self.batch_size}, got shape {data.shape}"
-            )
+        self.conditional = gan.sample_shape == (28, 28, 2)
         self.data = data
-        real_images = data[..., :1]
+        self.image_shape = data.shape[1:3] + (1 if self.conditional else data.shape[-1],)
+        #: What the scores are taken on: the digit classifier's features, or raw pixels.
+        self.features = "classifier" if self.image_shape == (28, 28, 1) else "pixels"
+        real_images = data[..., :1] if self.conditional else data
         self._real_for_metrics = real_images[: max(self.metric_samples, 2)]
         self._real_features: dict[int, np.ndarray] = {}  # n -> features of the first n
         self.checkpoint_path = checkpoint_path
 
-        rng = np.random.default_rng(seed)
-        latent = gan.noise_dim - (1 if self.conditional else 0)
-        cells = self.grid * self.grid
-        z = rng.normal(size=(cells, latent)).astype(np.float32)
-        if self.conditional:  # one column per digit (cycling): the grid shows every class
-            z = image_models.class_noise(z, np.arange(cells) % self.grid % 10)
-        self.fixed_noise = z
-        self.ends = rng.normal(size=(2, latent)).astype(np.float32)
+        self.seed = _checks.seed("seed", seed)
+        self._draw_noise()
 
         # -- state and history --
         self.state = "idle"
@@ -205,8 +270,10 @@ class MNISTTrainer(Panel):
     # -- layout ---------------------------------------------------------------------
     def _build(self) -> None:
         self.errors = ErrorBox()
-        self.grid_figure, self.grid_mark = _heatmap(self.grid, self.grid, "fixed noise", 300)
-        self.explore_figure, self.explore_mark = _heatmap(1, 1, "explore", 150)
+        self.grid_view = ImageGrid(self.grid, self.grid, "fixed noise", 300, self.image_shape)
+        self.explore_view = ImageGrid(1, 1, "explore", 150, self.image_shape)
+        self.grid_figure, self.grid_mark = self.grid_view.figure, self.grid_view.mark
+        self.explore_figure, self.explore_mark = self.explore_view.figure, self.explore_view.mark
 
         self.loss_figure, self.loss_lines = _common.curve_figure(
             "losses",
@@ -242,12 +309,15 @@ class MNISTTrainer(Panel):
                 bqplot.Axis(scale=y_fid, side="left", label="classifier-FID"),
                 bqplot.Axis(scale=y_cov, side="right", label="classes"),
             ],
-            title="classifier-FID (green), classes covered (pink)",
+            title="classifier-FID (green), classes covered (pink)"
+            if self.features == "classifier"
+            else "classifier-FID, classes: off (digits only)",
             layout=ipywidgets.Layout(width="340px", height="250px"),
         )
         # Good samples (precision, density) apart from all the digits (recall, coverage).
         self.quality_figure, self.quality_lines = _common.curve_figure(
-            "precision / recall, density / coverage",
+            "precision / recall, density / coverage"
+            + (" (pixels)" if self.features == "pixels" else ""),
             list(QUALITY),
             [_common.colour(i) for i in (0, 1, 4, 5)],
             y_range=(0.0, 1.05),
@@ -266,6 +336,12 @@ class MNISTTrainer(Panel):
         self.stop_button = ipywidgets.Button(description="Stop", icon="stop")
         self.save_button = ipywidgets.Button(description="Save checkpoint", icon="save")
         self.load_button = ipywidgets.Button(description="Load checkpoint", icon="upload")
+        self.rewind_button = ipywidgets.Button(
+            description="Rewind", icon="undo", tooltip="a new run from the seed's initial weights"
+        )
+        self.seed_box = NumberBox(
+            "seed", self.seed, minimum=0, maximum=2**32 - 1, integer=True, errors=self.errors
+        )
         self.path = ipywidgets.Text(value=self.checkpoint_path, description="file")
         self.start_button.on_click(self.errors.guard(lambda _: self.start()))
         self.pause_button.on_click(self.errors.guard(lambda _: self.pause()))
@@ -273,6 +349,7 @@ class MNISTTrainer(Panel):
         self.stop_button.on_click(self.errors.guard(lambda _: self.stop()))
         self.save_button.on_click(self.errors.guard(lambda _: self.save_checkpoint()))
         self.load_button.on_click(self.errors.guard(lambda _: self.load_checkpoint()))
+        self.rewind_button.on_click(self.errors.guard(lambda _: self.rewind()))
 
         self.interpolate = ipywidgets.FloatSlider(
             value=0.0, min=0.0, max=1.0, step=0.05, description="z: a → b"
@@ -294,6 +371,8 @@ class MNISTTrainer(Panel):
                 self.pause_button,
                 self.resume_button,
                 self.stop_button,
+                self.rewind_button,
+                self.seed_box,
                 self.save_button,
                 self.load_button,
                 self.path,
@@ -302,6 +381,7 @@ class MNISTTrainer(Panel):
         explore = ipywidgets.VBox([self.explore_figure, self.interpolate, self.digit])
         self.controls = {
             "path": self.path,
+            "seed": self.seed_box,
             "interpolate": self.interpolate,
             "digit": self.digit,
             "smoothing": self.smoothing,
@@ -321,24 +401,56 @@ class MNISTTrainer(Panel):
     def __repr__(self) -> str:
         return f"MNISTTrainer(step={self.gan.step}, total_steps={self.total_steps})"
 
+    def _draw_noise(self) -> None:
+        """The grid's fixed noise and the two ends of the explore line, from the seed."""
+        rng = np.random.default_rng(self.seed)
+        latent = self.gan.noise_dim - (1 if self.conditional else 0)
+        cells = self.grid * self.grid
+        z = rng.normal(size=(cells, latent)).astype(np.float32)
+        if self.conditional:  # one column per digit (cycling): the grid shows every class
+            z = image_models.class_noise(z, np.arange(cells) % self.grid % 10)
+        self.fixed_noise = z
+        self.ends = rng.normal(size=(2, latent)).astype(np.float32)
+
+    def rewind(self, seed: int | None = None) -> None:
+        """Start again from ``seed``'s initial weights (default: the seed box's).
+
+        A new run: weights re-drawn from the layers' initializers, fresh optimizers, step
+        0, the grid's noise from the seed. The same seed always gives the same start, so
+        two settings can be compared from the same initial weights and noise. A running
+        or paused run is stopped first (save a checkpoint to keep it).
+        """
+        if seed is not None:
+            self.seed_box.value = _checks.seed("seed", seed)
+        if self.running:
+            self.stop()
+        self.seed = int(self.seed_box.value)
+        with self._lock:
+            self.gan.set_state(self.gan.fresh_state(self.seed))
+        self._draw_noise()
+        self.history = {key: [] for key in self.history}
+        self.metrics = {key: [] for key in self.metrics}
+        self.images_per_second = 0.0
+        self.total_steps = self.progress.max = self.run_length
+        self._target = 0
+        self.state = "idle"
+        self.refresh()
+
     # -- views ----------------------------------------------------------------------
     def _images(self, z: np.ndarray) -> np.ndarray:
-        return self.gan.transform(z)[..., :1]
+        images = self.gan.transform(z)
+        return images[..., :1] if self.conditional else images
 
     def _explore(self) -> None:
         t = float(self.interpolate.value)
         z = ((1 - t) * self.ends[0] + t * self.ends[1])[None]
         if self.conditional:
             z = image_models.class_noise(z, [int(self.digit.value)])
-        canvas = _tile(self._images(z), 1)
-        with self.explore_mark.hold_sync():
-            self.explore_mark.color = canvas
+        self.explore_view.show(self._images(z))
 
     def refresh(self) -> None:
         """Redraw every view from the GAN as it is now."""
-        canvas = _tile(self._images(self.fixed_noise), self.grid)
-        with self.grid_mark.hold_sync():
-            self.grid_mark.color = canvas
+        self.grid_view.show(self._images(self.fixed_noise))
         self._explore()
         self._draw_losses()
         m = self.metrics
@@ -377,15 +489,21 @@ class MNISTTrainer(Panel):
         eta = f"{left * self.batch_size / rate:.0f} s" if rate > 0 and left else "-"
         rows = [[self.state, step, f"{rate:.0f}", eta]]
         m = self.metrics
+        if self.features == "pixels":
+            fid_cell = classes_cell = "off"
+        elif m["step"]:
+            fid_cell, classes_cell = f"{m['fid'][-1]:.1f}", m["classes"][-1]
+        else:
+            fid_cell = classes_cell = "-"
         if m["step"]:
             rows[0] += [
-                f"{m['fid'][-1]:.1f}",
-                m["classes"][-1],
+                fid_cell,
+                classes_cell,
                 f"{m['precision'][-1]:.2f}/{m['recall'][-1]:.2f}",
                 f"{m['density'][-1]:.2f}/{m['coverage'][-1]:.2f}",
             ]
         else:
-            rows[0] += ["-", "-", "-", "-"]
+            rows[0] += [fid_cell, classes_cell, "-", "-"]
         headers = [
             "state",
             "step",
@@ -396,7 +514,9 @@ class MNISTTrainer(Panel):
             "precision / recall",
             "density / coverage",
         ]
-        self.status.value = html_table(headers, rows)
+        self.status.value = html_table(headers, rows) + (
+            OFF_NOTE if self.features == "pixels" else ""
+        )
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:
@@ -408,33 +528,42 @@ class MNISTTrainer(Panel):
         self.resume_button.disabled = not paused
         self.stop_button.disabled = not (running or paused)
         self.load_button.disabled = running
+        self.rewind_button.disabled = running
 
     # -- measuring ------------------------------------------------------------------
-    def _features_of_real(self, n: int) -> np.ndarray:
-        """The classifier's features of the first ``n`` real digits (kept: they never change)."""
+    def _features(self, images: np.ndarray) -> np.ndarray:
+        """What the scores compare: the digit classifier's features, or the pixels."""
         import gankit as gk
 
-        clf = gk.metrics.mnist_classifier()
+        if self.features == "pixels":
+            return np.asarray(images, np.float32).reshape(len(images), -1)
+        return gk.metrics.mnist_classifier().features(images)
+
+    def _features_of_real(self, n: int) -> np.ndarray:
+        """The features of the first ``n`` real images (kept: they never change)."""
         if n > len(self._real_for_metrics):
-            return clf.features(self.data[:n, ..., :1])
+            return self._features(self.data[:n, ..., :1] if self.conditional else self.data[:n])
         if n not in self._real_features:
-            self._real_features[n] = clf.features(self._real_for_metrics[:n])
+            self._real_features[n] = self._features(self._real_for_metrics[:n])
         return self._real_features[n]
 
     def measure(self, n: int | None = None) -> dict:
-        """Score ``n`` generated digits (default ``metric_samples``) and record the result.
+        """Score ``n`` generated images (default ``metric_samples``) and record the result.
 
-        Each set goes through the classifier once (the real set's features are kept), and
-        FID, precision / recall and density / coverage are all taken on those features:
-        the numbers :func:`gankit.metrics.classifier_fid`,
+        Digits: each set goes through the classifier once (the real set's features are
+        kept), and FID, precision / recall and density / coverage are all taken on those
+        features: the numbers :func:`gankit.metrics.classifier_fid`,
         :func:`gankit.metrics.classifier_precision_recall` and
         :func:`gankit.metrics.classifier_density_coverage` give, without their passes.
+        Other images: precision / recall and density / coverage on the pixels; FID and
+        classes are NaN (the classifier knows only digits).
         """
         import gankit as gk
 
         n = self.metric_samples if n is None else _checks.count("n", n, 2)
-        fake = self.gan.sample(n, seed=1)[..., :1]
-        fake_features = gk.metrics.mnist_classifier().features(fake)
+        fake = self.gan.sample(n, seed=1)
+        fake = fake[..., :1] if self.conditional else fake
+        fake_features = self._features(fake)
         real_features = self._features_of_real(n)
         smaller = min(len(fake_features), len(real_features))
         precision, recall = gk.metrics.precision_recall(
@@ -443,12 +572,20 @@ class MNISTTrainer(Panel):
         density, coverage_share = gk.metrics.density_coverage(
             real_features, fake_features, k=min(DC_K, len(real_features) - 1)
         )
-        coverage = gk.metrics.class_coverage(fake)
+        if self.features == "classifier":
+            coverage = gk.metrics.class_coverage(fake)
+            fid, classes, entropy = (
+                gk.metrics.frechet_distance(fake_features, real_features),
+                coverage.classes,
+                coverage.entropy,
+            )
+        else:
+            fid = classes = entropy = float("nan")
         result = {
             "step": self.gan.step,
-            "fid": gk.metrics.frechet_distance(fake_features, real_features),
-            "classes": coverage.classes,
-            "entropy": coverage.entropy,
+            "fid": fid,
+            "classes": classes,
+            "entropy": entropy,
             "precision": precision,
             "recall": recall,
             "density": density,
@@ -584,6 +721,40 @@ class MNISTTrainer(Panel):
         """Updates the GAN has taken."""
         return self.gan.step
 
+    # -- taking a run away -------------------------------------------------------------
+    def export(self, folder: str | os.PathLike = "image_gan_run") -> Path:
+        """Write the run to ``folder``: config, weights, and ``reproduce.py`` with the
+        ``gk.GAN`` code that builds it, loads it and goes on (safe while training).
+
+        The script's networks are the panel's default ones (an MLP pair for the data's
+        shape) and its data the MNIST test digits; a GAN or images of your own are named
+        in the script for you to fill in.
+        """
+        shape = self.image_shape
+        if self._built_networks:
+            networks = (
+                f'generator, discriminator = gk.image_models.build_pair("mlp", image_shape={shape})'
+            )
+        else:
+            networks = (
+                "# this run's GAN was built by you: build its generator and discriminator\n"
+                f"generator, discriminator = ...  # output / input shape {self.gan.sample_shape}"
+            )
+        if self._default_data:
+            data = 'x = gk.data.scale_images(gk.data.mnist("test")[0])[..., None]'
+        else:
+            shape_text = ", ".join(map(str, self.data.shape[1:]))
+            data = f"x = ...  # your real images, shape (N, {shape_text}) in [-1, 1]"
+        with self._lock:  # between chunks, never mid-update
+            return gk_export.export_run(
+                self.gan,
+                folder,
+                networks=networks,
+                data=data,
+                batch_size=self.batch_size,
+                note="the image trainer",
+            )
+
     # -- checkpoints ----------------------------------------------------------------
     def save_checkpoint(self, path: str | None = None) -> str:
         """Save the whole run (see :meth:`gankit.GAN.save_checkpoint`); safe while training."""
@@ -601,3 +772,7 @@ class MNISTTrainer(Panel):
             self.gan.load_checkpoint(path)
         self.refresh()
         return path
+
+
+#: The same panel, under the name that says what it trains once the images are your own.
+ImageTrainer = MNISTTrainer

@@ -31,7 +31,9 @@ True
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import bqplot
@@ -50,6 +52,8 @@ REGULARIZERS = tuple(gk.catalogue.REGULARIZERS)
 their number."""
 
 OPTIMIZERS = ("Adam", "SGD", "RMSprop")
+#: The largest seed the seed box takes (every random generator takes [0, 2**32)).
+SEED_MAX = 2**32 - 1
 """Optimizer choices for each player (names of :data:`gankit.catalogue.OPTIMIZERS`; Adam
 with ``beta_1 = 0.5``, the usual GAN setting)."""
 
@@ -161,7 +165,7 @@ class Toy2DLab(Panel):
         _checks.choice("noise", noise, gk.models.NOISES)
         self.view = _common.View.make(view)
         self.batch_size = _checks.count("batch_size", batch_size)
-        self.seed = _checks.count("seed", seed, minimum=0)
+        self.seed = _checks.seed("seed", seed)
         self.errors = _common.ErrorBox()
         super().__init__()
         self.drawn = np.zeros((0, 2), np.float32) if points is None else data.points(points)
@@ -287,6 +291,8 @@ class Toy2DLab(Panel):
             "step_d": ipywidgets.Button(description="Step D"),
             "step_g": ipywidgets.Button(description="Step G"),
             "reset": ipywidgets.Button(description="Reset"),
+            # the run's seed: initial weights, noise and data; Reset rewinds to it
+            "seed": whole("seed", self.seed, 0, SEED_MAX, "seed"),
             "views": ipywidgets.ToggleButtons(options=VIEWS),
             "n_runs": whole("n_runs", n_runs, 2, 64, "runs"),
             "run_steps": whole("run_steps", 2000, 1, 100000, "steps each"),
@@ -408,7 +414,7 @@ class Toy2DLab(Panel):
     def _layout(self) -> ipywidgets.VBox:
         c = self.controls
         buttons = ipywidgets.HBox(
-            [c["play"], c["step"], c["step_d"], c["step_g"], c["reset"], c["slow"]]
+            [c["play"], c["step"], c["step_d"], c["step_g"], c["reset"], c["seed"], c["slow"]]
         )
         game = ipywidgets.VBox(
             [
@@ -827,6 +833,7 @@ class Toy2DLab(Panel):
             c[key].observe(guard(self._on_number), names="value")
         for key in ("layers", "units", "noise_dim", "noise", "dataset"):
             c[key].observe(guard(lambda ch: self._reset()), names="value")
+        c["seed"].observe(guard(self._on_seed), names="value")
         for box in (*c["show"].values(), c["smoothing"]):
             box.observe(guard(lambda ch: self._redraw()), names="value")
         self.marks["drawn"].observe(guard(self._on_drawn), names=["x", "y"])
@@ -840,6 +847,11 @@ class Toy2DLab(Panel):
         self.gan.clear_halt()
         self._redraw()
 
+    def _on_seed(self, change: dict) -> None:
+        """A new seed starts the run again from that seed's weights, noise and data."""
+        self.seed = int(change["new"])
+        self._reset()
+
     def _on_number(self, change: dict | None = None) -> None:
         self._apply_numbers()
         self.gan.clear_halt()
@@ -852,6 +864,33 @@ class Toy2DLab(Panel):
         self.drawn = np.stack([np.asarray(m.x, np.float32), np.asarray(m.y, np.float32)], 1)
         if self.controls["dataset"].value == "drawn" and len(self.drawn):
             self.points = self._data()
+
+    def export(self, folder: str | os.PathLike = "toy2d_run") -> Path:
+        """Write the run to ``folder``: its config, its weights, and ``reproduce.py`` with
+        the few lines of ``gk.GAN`` code that build it, load it and go on
+        (:func:`gankit.gan.export.export_run`). Returns the folder."""
+        c = self.controls
+        networks = (
+            f"keras.utils.set_random_seed({self.seed})  # the lab's initial weights\n"
+            f"generator = gk.models.mlp_generator(noise_dim={c['noise_dim'].value}, "
+            f"layers={c['layers'].value}, units={c['units'].value})\n"
+            f"discriminator = gk.models.mlp_discriminator(layers={c['layers'].value}, "
+            f"units={c['units'].value})"
+        )
+        name = c["dataset"].value
+        if name == "drawn":
+            points = [[round(float(a), 6), round(float(b), 6)] for a, b in self.drawn]
+            source = f"gk.data.points({points}), 2048, seed={self.seed}, std=0.05"
+        else:
+            source = f"{name!r}, 2048, seed={self.seed}"
+        return gk.gan.export.export_run(
+            self.gan,
+            folder,
+            networks=networks,
+            data=f"x = gk.data.toy({source})",
+            batch_size=self.batch_size,
+            note=f"the toy 2-D lab on {name}",
+        )
 
     def _own_state(self) -> dict:
         return {"drawn": self.drawn.tolist()}
