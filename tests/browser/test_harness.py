@@ -19,16 +19,6 @@ def _run(pg, lab, artifacts, name: str, cells: list[str]):
     return run_notebook(pg, lab, f"{NOTEBOOKS}/{name}.ipynb", artifacts / f"_{name}")
 
 
-def test_working_panel_passes(lab, page, artifacts) -> None:
-    pg, watch = page
-    report = _run(pg, lab, artifacts, "demo", [DEMO_PANEL])
-    assert not report.errors + watch.errors + watch.offsite
-    assert report.cells_run == 1
-    (panel,) = report.panels
-    assert panel["name"] == "gankit-demo" and panel["how"] == "slider 'learning rate'"
-    assert panel["changed"] == "paths" and panel["seconds"] < 2.0
-
-
 def test_toy2d_panel_is_played(lab, page, artifacts) -> None:
     pg, watch = page
     report = _run(pg, lab, artifacts, "toy2d", [DEMO_TOY2D])
@@ -42,10 +32,12 @@ def test_toy2d_panel_is_played(lab, page, artifacts) -> None:
     assert locator.evaluate(JS_DRAWN) == before
 
 
-def test_broken_notebook_is_caught(lab, page, artifacts) -> None:
-    """One notebook, three faults: each must be reported, and the cells before them ran."""
+def test_broken_notebook_is_caught_and_a_working_panel_passes(lab, page, artifacts) -> None:
+    """One notebook, a working panel and three faults: each fault must be reported, the
+    working panel must pass, and the cells before the faults ran."""
     pg, watch = page
     cells = [
+        DEMO_PANEL.replace("gankit-demo", "gankit-working"),
         # A slider that changes nothing drawn.
         DEMO_PANEL.replace('lr.observe(redraw, names="value")', "").replace(
             "gankit-demo", "gankit-dead"
@@ -56,13 +48,17 @@ def test_broken_notebook_is_caught(lab, page, artifacts) -> None:
         "raise ValueError('learning_rate must be positive')",
     ]
     report = _run(pg, lab, artifacts, "broken", cells)
-    assert report.cells_run == 4
+    assert report.cells_run == 5
+    working = next(p for p in report.panels if p["name"] == "gankit-working")
+    assert working["how"] == "slider 'learning rate'" and working["changed"] == "paths"
+    assert working["seconds"] < 2.0
+    assert not any(e.startswith("gankit-working") for e in report.errors), report.errors
     expected = [
         "gankit-dead: slider 'learning rate' did not change what the panel draws",
         # The failing callback draws nothing new either, and says why in the panel.
         "gankit-demo: slider 'learning rate' did not change what the panel draws",
         "gankit-demo: callback error: ",
-        "cell 3: ValueError: learning_rate must be positive",
+        "cell 4: ValueError: learning_rate must be positive",
     ]
     for text in expected:
         assert any(e.startswith(text) for e in report.errors), (text, report.errors)

@@ -1,6 +1,7 @@
 """Every lesson, in a real browser: run all cells, no errors, every panel drawn and alive.
 
-For each ``lessons/*.ipynb``: open it in JupyterLab (Debian Chromium, Playwright), run all
+For each ``lessons/*.ipynb`` that displays widgets (the others are prints and asserts,
+which nbval checks in full): open it in JupyterLab (Debian Chromium, Playwright), run all
 cells and wait for them; then assert no error output, every gankit panel drew its SVG, one
 real interaction per panel (keyboard-step its first slider, press Play on the toy 2-D lab,
 or click the plot) changed what it draws within 2 s, no panel shows a callback error, and
@@ -16,8 +17,19 @@ import pytest
 
 from .labdriver import ROOT, run_notebook
 
-LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
-STORED = {name: (ROOT / "lessons" / name).read_bytes() for name in LESSONS}
+ALL_LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
+STORED = {name: (ROOT / "lessons" / name).read_bytes() for name in ALL_LESSONS}
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def _shows_widgets(name: str) -> bool:
+    """Whether a lesson displays widgets (panels, figures): what only a browser can check.
+    A lesson of text, prints and asserts alone is checked in full by nbval."""
+    cells = json.loads(STORED[name])["cells"]
+    return any(WIDGET in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+
+
+LESSONS = [name for name in ALL_LESSONS if _shows_widgets(name)]
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -37,6 +49,11 @@ def test_lesson_in_browser(lesson: str, lab, page, artifacts) -> None:
         (shots / "failure.html").write_text(pg.content())
         pg.screenshot(path=str(shots / "failure.png"))
         raise
+
+
+def test_lessons_without_widgets_are_few_and_known() -> None:
+    """Only lesson 08 (text, prints and asserts) is left to nbval alone today."""
+    assert sorted(set(ALL_LESSONS) - set(LESSONS)) == ["08_when_training_goes_wrong.ipynb"]
 
 
 def test_running_lessons_leaves_them_unchanged(lab) -> None:
