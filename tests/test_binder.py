@@ -179,6 +179,10 @@ def test_binder_builds_fresh_env_and_runs_a_lesson(tmp_path: Path) -> None:
         JUPYTER_DATA_DIR=str(home / "data"),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         GANKIT_FAST="1",
+        # postBuild warms the compilation cache by running lessons: here one, into a
+        # cache folder of the test's own.
+        GANKIT_WARM_LESSONS="lessons/" + PREFERRED_LESSON,
+        GANKIT_CACHE_DIR=str(tmp_path / "jax-cache"),
         # Byte-compiling every installed module is most of pip's CPU time; Python compiles
         # what it imports anyway.
         PIP_NO_COMPILE="1",
@@ -210,7 +214,9 @@ def test_binder_builds_fresh_env_and_runs_a_lesson(tmp_path: Path) -> None:
         run([str(bin_dir / "pip"), *requirements], timeout=600)
     postbuild = repo / "binder" / "postBuild"
     postbuild.chmod(postbuild.stat().st_mode | stat.S_IXUSR)
-    run(["./binder/postBuild"], timeout=600)
+    built = run(["./binder/postBuild"], timeout=900)
+    assert f"compiled programs of lessons/{PREFERRED_LESSON} kept" in built.stdout, built.stdout
+    assert any((tmp_path / "jax-cache").rglob("*")), "postBuild left the compilation cache empty"
 
     # gankit must come from the regular install, not from this checkout or the dev tree,
     # and the install carries the shipped MNIST test split (package data).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations  # noqa: I001  (gankit before keras: it picks JAX)
 
+import datetime
+
 import gankit as gk
 import numpy as np
 import pytest
@@ -270,3 +272,31 @@ def test_loss_curves_are_drawn_raw_and_smoothed(lab):
     expected = gk.widgets._common.ema(h[:, 1:3].T, 0.9)
     np.testing.assert_allclose(smooth.y, expected, rtol=1e-6)
     assert np.ptp(smooth.y[0]) <= np.ptp(raw.y[0])  # an average swings less than its data
+
+
+def _upload(name: str, content: bytes) -> tuple:
+    """What the browser's file chooser puts in a FileUpload's value."""
+    return (
+        {
+            "name": name,
+            "type": "text/csv",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime.datetime.fromtimestamp(0, tz=datetime.timezone.utc),
+        },
+    )
+
+
+def test_an_uploaded_csv_becomes_the_drawn_data_set():
+    lab = gk.Toy2DLab("ring8", units=8, batch_size=32, steps_per_frame=2)
+    lab.controls["upload"].value = _upload("smile.csv", b"x,y\n-1,1\n1,1\n0,-1\n0.5,-0.8\n")
+    assert lab.controls["dataset"].value == "drawn" and lab.errors.message == ""
+    np.testing.assert_allclose(lab.drawn, [[-1, 1], [1, 1], [0, -1], [0.5, -0.8]])
+    assert list(lab.marks["drawn"].x) == [-1.0, 1.0, 0.0, 0.5]
+    assert lab.controls["upload"].value == ()  # ready for the next file
+    assert "upload" not in lab.get_state() and lab.get_state()["drawn"] == lab.drawn.tolist()
+
+    before = lab.drawn.copy()
+    lab.controls["upload"].value = _upload("notes.csv", b"hello,world\nnot,numbers\n")
+    assert lab.errors.message.startswith("notes.csv: data: cannot read the file as CSV")
+    np.testing.assert_array_equal(lab.drawn, before)  # a bad file changes nothing

@@ -15,6 +15,7 @@ modes a generator has found.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable
@@ -149,8 +150,19 @@ _SHAPES: dict[str, Callable[[int, np.random.Generator], np.ndarray]] = {
 }
 
 
-def points(data: ArrayLike | str | os.PathLike) -> np.ndarray:
-    """Validate user points: an array-like or a CSV file of ``x,y`` rows -> float32 ``(k, 2)``.
+def _csv(text: str, source: str) -> np.ndarray:
+    """Rows of ``x,y`` (after at most one header line) as a float array."""
+    for skip in (0, 1):
+        try:
+            return np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, skiprows=skip)
+        except ValueError as exc:
+            error = exc
+    raise ValueError(f"data: cannot read {source} as CSV rows of x,y: {error}") from None
+
+
+def points(data: ArrayLike | str | os.PathLike | bytes) -> np.ndarray:
+    """Validate user points: an array-like, a CSV file of ``x,y`` rows, or the bytes of one
+    (an uploaded file) -> float32 ``(k, 2)``.
 
     A CSV may start with one header line (e.g. ``x,y``). Lets a class draw its own
     data set (a smiley, initials) and train on it like a built-in one.
@@ -158,18 +170,20 @@ def points(data: ArrayLike | str | os.PathLike) -> np.ndarray:
     >>> points([[0, 0], [1, 2.5]])
     array([[0. , 0. ],
            [1. , 2.5]], dtype=float32)
+    >>> points(b"x,y\n0.5,1\n").tolist()
+    [[0.5, 1.0]]
     """
-    if isinstance(data, str | os.PathLike):
+    if isinstance(data, bytes | bytearray | memoryview):
+        try:
+            text = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("data: the file is not text (CSV rows of x,y)") from None
+        array = _csv(text, "the file")
+    elif isinstance(data, str | os.PathLike):
         path = Path(data)
         if not path.is_file():
             raise ValueError(f"data must be an array of shape (k, 2) or a CSV file; no file {path}")
-        try:
-            array = np.loadtxt(path, delimiter=",", ndmin=2)
-        except ValueError:
-            try:
-                array = np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
-            except ValueError as exc:
-                raise ValueError(f"data: cannot read {path} as CSV rows of x,y: {exc}") from None
+        array = _csv(path.read_text(encoding="utf-8-sig", errors="replace"), str(path))
     else:
         array = _checks.float_array("data", data, "numeric, of shape (k, 2)", np.float64)
     if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] < 1:

@@ -39,7 +39,13 @@ import traitlets
 
 from gankit.widgets._common import ErrorBox
 
-_NOT_SETTINGS = (ipywidgets.Button, ipywidgets.Play, ipywidgets.HTML, ipywidgets.Output)
+_NOT_SETTINGS = (
+    ipywidgets.Button,
+    ipywidgets.Play,
+    ipywidgets.HTML,
+    ipywidgets.Output,
+    ipywidgets.FileUpload,  # a file chosen once; what it brought in is kept as own state
+)
 #: How every shared text starts (and the version of its format).
 TEXT_PREFIX = "gankit:"
 #: A text carries names and numbers, not data: an argument over this many characters of

@@ -247,6 +247,10 @@ class Toy2DLab(Panel):
             "dataset": ipywidgets.Dropdown(
                 options=DATASETS, value=dataset, description="data", style=lw
             ),
+            # your own points: a CSV of x,y rows becomes the "drawn" data set
+            "upload": ipywidgets.FileUpload(
+                accept=".csv,.txt,text/csv", multiple=False, description="points (CSV)"
+            ),
             "loss": ipywidgets.Dropdown(
                 options=gk.losses.LOSSES, value=loss, description="loss", style=lw
             ),
@@ -418,7 +422,7 @@ class Toy2DLab(Panel):
         )
         game = ipywidgets.VBox(
             [
-                c["dataset"],
+                ipywidgets.HBox([c["dataset"], c["upload"]]),
                 c["loss"],
                 c["reg"],
                 c["reg_value"],
@@ -834,6 +838,7 @@ class Toy2DLab(Panel):
         for key in ("layers", "units", "noise_dim", "noise", "dataset"):
             c[key].observe(guard(lambda ch: self._reset()), names="value")
         c["seed"].observe(guard(self._on_seed), names="value")
+        c["upload"].observe(guard(self._on_upload), names="value")
         for box in (*c["show"].values(), c["smoothing"]):
             box.observe(guard(lambda ch: self._redraw()), names="value")
         self.marks["drawn"].observe(guard(self._on_drawn), names=["x", "y"])
@@ -846,6 +851,20 @@ class Toy2DLab(Panel):
         self._switch()
         self.gan.clear_halt()
         self._redraw()
+
+    def _on_upload(self, change: dict) -> None:
+        """An uploaded CSV of x,y rows: its points become the drawn data set."""
+        files = change["new"]
+        if not files:
+            return
+        upload = files[0]
+        try:
+            points = data.points(upload["content"])
+        except ValueError as error:
+            raise ValueError(f"{upload['name']}: {error}") from None
+        finally:
+            self.controls["upload"].value = ()  # the same file can be chosen again
+        self.draw_points(points)
 
     def _on_seed(self, change: dict) -> None:
         """A new seed starts the run again from that seed's weights, noise and data."""

@@ -6,6 +6,7 @@ the suite proves it can pass and fail before, and independently of, the lessons.
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from .labdriver import DEMO_PANEL, DEMO_TOY2D, JS_DRAWN, ROOT, run_notebook, write_notebook
@@ -32,18 +33,26 @@ def test_toy2d_panel_is_played(lab, page, artifacts) -> None:
     assert locator.evaluate(JS_DRAWN) == before
 
 
+def _in_a_function(cell: str) -> str:
+    """The cell's code as the body of a function whose result it displays."""
+    *body, last = cell.rstrip().splitlines()
+    inner = textwrap.indent("\n".join([*body, f"return {last}"]), "    ")
+    return f"def _panel():\n{inner}\n\n\n_panel()"
+
+
 def test_broken_notebook_is_caught_and_a_working_panel_passes(lab, page, artifacts) -> None:
     """One notebook, a working panel and three faults: each fault must be reported, the
     working panel must pass, and the cells before the faults ran."""
     pg, watch = page
     cells = [
-        DEMO_PANEL.replace("gankit-demo", "gankit-working"),
         # A slider that changes nothing drawn.
         DEMO_PANEL.replace('lr.observe(redraw, names="value")', "").replace(
             "gankit-demo", "gankit-dead"
         ),
         # A callback that fails: its traceback shows in the panel's Output widget.
         DEMO_PANEL.replace("x, y = paths(change", "x, y = paths(1 / 0 + change"),
+        # A working panel, in a function of its own: its callback keeps its own names.
+        _in_a_function(DEMO_PANEL.replace("gankit-demo", "gankit-working")),
         "print('fine so far')",
         "raise ValueError('learning_rate must be positive')",
     ]
