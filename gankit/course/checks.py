@@ -26,7 +26,17 @@ def _show(value: Any) -> str:
     if array.ndim == 0:
         real = not np.iscomplexobj(value) or array.imag == 0
         return f"{array.real:.6g}" if real else f"{complex(array):.6g}"
-    return np.array2string(np.asarray(value), precision=5, threshold=8)
+    # Every option spelled out: the same text whatever np.set_printoptions a lesson chose.
+    return np.array2string(
+        np.asarray(value),
+        precision=5,
+        threshold=8,
+        suppress_small=True,
+        floatmode="maxprec",
+        sign="-",
+        separator=" ",
+        max_line_width=200,
+    )
 
 
 def _args(point: Any) -> tuple:

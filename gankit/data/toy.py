@@ -170,7 +170,7 @@ def points(data: ArrayLike | str | os.PathLike | bytes) -> np.ndarray:
     >>> points([[0, 0], [1, 2.5]])
     array([[0. , 0. ],
            [1. , 2.5]], dtype=float32)
-    >>> points(b"x,y\n0.5,1\n").tolist()
+    >>> points(b"x,y\\n0.5,1\\n").tolist()
     [[0.5, 1.0]]
     """
     if isinstance(data, bytes | bytearray | memoryview):
