@@ -158,7 +158,8 @@ def fashion_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Ten kinds of clothing in MNIST's format, through ``keras.datasets.fashion_mnist``: a
     download the first time, Keras' cache folder after that (offline then). Train a GAN
     on it with ``gk.MNISTTrainer(data=gk.data.images(fashion_mnist("test")[0]))``.
-    The example downloads the first time, so doctest skips it:
+    The example downloads the first time, so doctest skips it (tests/test_images.py runs
+    Keras' own loader on local files instead):
 
     >>> images, labels = fashion_mnist("test")  # doctest: +SKIP
     """

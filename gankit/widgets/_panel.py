@@ -63,11 +63,13 @@ def _settings(controls: dict, prefix: str = "") -> Iterator[tuple[str, ipywidget
 
 
 def _plain(value: Any) -> Any:
-    """A control's value as JSON: tuples become lists, numpy numbers Python ones."""
+    """A value as JSON: tuples and arrays become lists, numpy numbers Python ones."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
-    if hasattr(value, "item"):
-        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
     return value
 
 
@@ -92,17 +94,6 @@ def _allowed(control: ipywidgets.Widget) -> str:
         kind = "a whole number" if isinstance(control.value, int) else "a number"
         return f"{kind} in [{control.min}, {control.max}]"
     return f"a value like {control.value!r}"
-
-
-def _json_ready(value: Any) -> Any:
-    """Arguments as JSON: tuples and arrays become lists, numpy numbers Python ones."""
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_json_ready(v) for v in value]
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return value
 
 
 class Panel(traitlets.HasTraits):
@@ -216,7 +207,7 @@ class Panel(traitlets.HasTraits):
             (f"argument {k!r}", v) for k, v in kwargs.items()
         ]:
             try:
-                size = len(json.dumps(_json_ready(value)))
+                size = len(json.dumps(_plain(value)))
             except (TypeError, ValueError):
                 size = None
             if size is None or size > TEXT_ARGUMENT_LIMIT:
@@ -230,8 +221,8 @@ class Panel(traitlets.HasTraits):
         changed = {k: v for k, v in state.items() if k not in first or not _same(first[k], v)}
         payload = {
             "panel": type(self).__name__,
-            "args": _json_ready(list(args)),
-            "kwargs": _json_ready(kwargs),
+            "args": _plain(list(args)),
+            "kwargs": _plain(kwargs),
             "state": changed,
         }
         packed = zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
