@@ -100,17 +100,19 @@ def generator_terms(loss: str, fake_logits: Array) -> Array:
 def switch_terms(index: Array, real_logits: Array, fake_logits: Array) -> tuple:
     """Both players' per-sample terms for the loss ``LOSSES[index]``, ``index`` traced.
 
-    One program serves every loss (``lax.switch``): a panel switching losses reruns,
-    it does not recompile. Returns ``(d_real, d_fake, g_fake)``.
+    One program serves every loss: a panel switching losses reruns, it does not
+    recompile. Every loss is computed and the chosen one selected, which costs a few
+    scalar operations more than a ``lax.switch`` but traces, and differentiates, as
+    plain arithmetic (a switch is traced again, branch by branch, at every level of
+    differentiation: seconds for a Jacobian of a step). Returns ``(d_real, d_fake,
+    g_fake)``.
     """
-
-    def terms(name: str) -> Callable:
-        def of(r: Array, f: Array) -> tuple:
-            return (*discriminator_terms(name, r, f), generator_terms(name, f))
-
-        return of
-
-    return jax.lax.switch(index, [terms(n) for n in LOSSES], real_logits, fake_logits)
+    chosen = [index == i for i in range(len(LOSSES))]
+    every = [
+        (*discriminator_terms(n, real_logits, fake_logits), generator_terms(n, fake_logits))
+        for n in LOSSES
+    ]
+    return tuple(jnp.select(chosen, [terms[part] for terms in every]) for part in range(3))
 
 
 def discriminator_loss(
