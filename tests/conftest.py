@@ -19,6 +19,34 @@ REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Lessons the browser suite runs are checked there against their stored outputs, by
+    nbval's rules (tests/browser/nbcompare.py); nbval's own run of them would execute each
+    a second time, so it is left out of a session that runs them in the browser.
+    ``pytest --nbval lessons/`` (no browser suite) and a machine without Chromium, where
+    the browser suite skips, keep nbval's run."""
+    from .browser.labdriver import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        return
+    in_browser = {
+        item.callspec.params["lesson"]
+        for item in items
+        if getattr(item, "originalname", "") == "test_lesson_in_browser"
+    }
+    lessons = REPO / "lessons"
+    twice = [
+        item
+        for item in items
+        if item.path.suffix == ".ipynb" and item.path.parent == lessons
+        if item.path.name in in_browser
+    ]
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        dropped = set(twice)
+        items[:] = [item for item in items if item not in dropped]
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The real MNIST test split (IDX gzip files) shipped beside the repository."""

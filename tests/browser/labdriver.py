@@ -463,6 +463,12 @@ class NotebookReport:
     errors: list[str] = field(default_factory=list)
     panels: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    # Each code cell's outputs as the page holds them, by the cell's index in the notebook.
+    outputs: dict[int, list] = field(default_factory=dict, repr=False)
+
+    def summary(self) -> dict:
+        """What ran and what was found, without the outputs themselves."""
+        return {k: v for k, v in self.__dict__.items() if k != "outputs"}
 
 
 def run_notebook(
@@ -477,6 +483,7 @@ def run_notebook(
     page.set_default_timeout(timeout_s * 1000)
     result = page.evaluate(JS_RUN_ALL)
     for cell in result["cells"]:
+        report.outputs[cell["index"]] = cell["outputs"]
         if cell["count"] is not None:
             report.cells_run += 1
         for out in cell["outputs"]:

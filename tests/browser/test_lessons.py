@@ -2,11 +2,12 @@
 
 For each ``lessons/*.ipynb`` that displays widgets (the others are prints and asserts,
 which nbval checks in full): open it in JupyterLab (Debian Chromium, Playwright), run all
-cells and wait for them; then assert no error output, every gankit panel drew its SVG, one
-real interaction per panel (keyboard-step its first slider, press Play on the toy 2-D lab,
-or click the plot) changed what it draws within 2 s, no panel shows a callback error, and
-the browser console logged no error. Screenshots land in tests/browser/artifacts/<lesson>/;
-on failure the page's HTML is saved beside them.
+cells and wait for them; then assert no error output, every output nbval would compare
+equal to the stored one (``nbcompare``: this run is the lesson's nbval run too), every
+gankit panel drew its SVG, one real interaction per panel (keyboard-step its first slider,
+press Play on the toy 2-D lab, or click the plot) changed what it draws within 2 s, no
+panel shows a callback error, and the browser console logged no error. Screenshots land in
+tests/browser/artifacts/<lesson>/; on failure the page's HTML is saved beside them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import pytest
 
 from .labdriver import ROOT, run_notebook
+from .nbcompare import differences
 
 ALL_LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
 STORED = {name: (ROOT / "lessons" / name).read_bytes() for name in ALL_LESSONS}
@@ -38,10 +40,11 @@ def test_lesson_in_browser(lesson: str, lab, page, artifacts) -> None:
     shots = artifacts / lesson.removesuffix(".ipynb")
     try:
         report = run_notebook(pg, lab, f"lessons/{lesson}", shots)
-        (shots / "report.json").write_text(json.dumps(report.__dict__, indent=1))
+        (shots / "report.json").write_text(json.dumps(report.summary(), indent=1))
         console = [f"{watch.errors.count(e)}x {e}" for e in dict.fromkeys(watch.errors)]
         offsite = [f"off-machine request: {u}" for u in dict.fromkeys(watch.offsite)]
-        problems = report.errors + console + offsite
+        stored = differences(ROOT / "lessons" / lesson, report.outputs)
+        problems = report.errors + stored + console + offsite
         assert report.cells_run, f"{lesson}: no cell ran"
         assert not problems, f"{lesson}:\n" + "\n".join(problems)
     except BaseException:
