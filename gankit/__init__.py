@@ -53,6 +53,9 @@ def fast_mode() -> bool:
 __version__ = "0.1.0"
 
 from gankit._cache import cache_dir  # noqa: E402, F401  (configures JAX's compilation cache)
+from gankit._init_draws import install as _install_draws  # noqa: E402
+
+_install_draws()  # Keras' initial weights without a compile per weight shape
 
 # isort: split
 # -- core --
