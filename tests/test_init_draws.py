@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from gankit import _init_draws
 
-SHAPES = [(3, 5), (7,), (784, 1024), (5, 5, 64, 128), (4, 4, 1, 64), (100, 12544)]
+SHAPES = [(3, 5), (7,), (5, 5, 16, 32), (4, 4, 1, 64)]
 
 
 @pytest.mark.parametrize("shape", SHAPES)

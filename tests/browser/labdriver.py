@@ -80,6 +80,26 @@ class Lab:
         """Open ``relpath`` (relative to the server root) in a fresh, throwaway workspace."""
         return f"{self.base}/lab/workspaces/{workspace}/tree/{relpath}?reset&token={self.token}"
 
+    def kernel_rss_mib(self, relpath: str) -> float | None:
+        """Resident memory (MiB) of the kernel behind the notebook ``relpath``, read from
+        /proc (the kernel is a child of this server); None if it cannot be found."""
+        sessions = self.api("/api/sessions") or []
+        ids = [s["kernel"]["id"] for s in sessions if s.get("path") == relpath and s.get("kernel")]
+        if not ids:
+            return None
+        wanted = f"kernel-{ids[0]}.json".encode()
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if wanted not in cmdline.read_bytes():
+                    continue
+                status = (cmdline.parent / "status").read_text()
+            except OSError:  # a process that ended meanwhile
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return None
+
     def shutdown_kernels(self) -> None:
         for kernel in self.api("/api/kernels") or []:
             self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
@@ -463,6 +483,8 @@ class NotebookReport:
     errors: list[str] = field(default_factory=list)
     panels: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    # The kernel's resident memory (MiB) after Run All, and after its panels were used.
+    memory_mib: dict[str, float | None] = field(default_factory=dict)
     # Each code cell's outputs as the page holds them, by the cell's index in the notebook.
     outputs: dict[int, list] = field(default_factory=dict, repr=False)
 
@@ -495,6 +517,7 @@ def run_notebook(
     if unrun:
         report.errors.append(f"cells never ran: {unrun}")
     page.set_default_timeout(30_000)
+    report.memory_mib["after Run All"] = lab.kernel_rss_mib(relpath)
     # Widgets render after their outputs arrive: give every panel time to draw its SVG.
     panels = page.evaluate(JS_TAG_PANELS)
     deadline = time.monotonic() + 30
@@ -526,6 +549,8 @@ def run_notebook(
         panel.screenshot(path=str(shots / f"panel{info['index']}-{name}.png"))
         report.panels.append(entry)
     report.errors += [f"widget failed to render: {t}" for t in page.evaluate(JS_WIDGET_ERRORS)]
+    wait_kernel_idle(page)
+    report.memory_mib["after its panels were used"] = lab.kernel_rss_mib(relpath)
     page.screenshot(path=str(shots / "page.png"))
     report.errors = list(dict.fromkeys(report.errors))  # one line per distinct fault
     report.seconds = time.perf_counter() - t0
