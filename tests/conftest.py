@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m: only a browser run that will happen counts
 def pytest_collection_modifyitems(config, items) -> None:
     """Lessons the browser suite runs are checked there against their stored outputs, by
     nbval's rules (tests/browser/nbcompare.py); nbval's own run of them would execute each
