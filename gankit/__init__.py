@@ -56,6 +56,9 @@ from gankit._cache import cache_dir  # noqa: E402, F401  (configures JAX's compi
 from gankit._init_draws import install as _install_draws  # noqa: E402
 
 _install_draws()  # Keras' initial weights without a compile per weight shape
+from gankit import _memory  # noqa: E402
+
+_memory.install()  # the scratch memory of each compile handed back to the system
 
 # isort: split
 # -- core --
