@@ -420,11 +420,6 @@ def press_play(page, panel) -> dict | None:
         )
     if toggles:
         button.click()
-        # Pressed again, it stops: once the kernel has drawn its last frame, nothing moves.
-        wait_kernel_idle(page)
-        still = panel.evaluate(JS_DRAWN)
-        time.sleep(0.5)
-        result["stopped"] = panel.evaluate(JS_DRAWN) == still
     return result
 
 
@@ -550,8 +545,6 @@ def run_notebook(
                 report.errors.append(
                     f"{name}: {done['how']} did not change what the panel draws within {REACT_S} s"
                 )
-            if done.get("stopped") is False:
-                report.errors.append(f"{name}: Play pressed again did not stop it")
         report.errors += [f"{name}: callback error: {e}" for e in panel_callback_errors(panel)]
         panel.screenshot(path=str(shots / f"panel{info['index']}-{name}.png"))
         report.panels.append(entry)
@@ -606,6 +599,35 @@ panel
 
 # Stands in for the toy 2-D GAN lab: Play moves the samples (a scatter), and a slider that
 # the toy2d hook must not pick instead of Play.
+
+
+DEMO_TOY2D = """\
+import bqplot as bq
+import ipywidgets as W
+import numpy as np
+
+rng = np.random.default_rng(0)
+pts = rng.normal(size=(2, 64))
+sx, sy = bq.LinearScale(min=-3, max=3), bq.LinearScale(min=-3, max=3)
+dots = bq.Scatter(x=pts[0], y=pts[1], scales={"x": sx, "y": sy})
+ring = bq.Lines(x=2 * np.cos(np.linspace(0, 6.3, 50)), y=2 * np.sin(np.linspace(0, 6.3, 50)),
+                scales={"x": sx, "y": sy})
+fig = bq.Figure(marks=[ring, dots], animation_duration=0,
+                layout=W.Layout(width="360px", height="360px"))
+play = W.Play(value=0, min=0, max=1000, interval=100)
+noise = W.FloatSlider(value=0.0, min=0.0, max=1.0, description="unused")
+
+
+def step(change):
+    r = np.hypot(*pts)
+    pts[:] = pts * (1 + 0.2 * (2 - r) / np.maximum(r, 1e-3))
+    with dots.hold_sync():
+        dots.x, dots.y = pts[0].copy(), pts[1].copy()
+
+
+play.observe(step, names="value")
+W.VBox([W.HBox([play, noise]), fig]).add_class("gankit-panel").add_class("gankit-toy2d")
+"""
 
 
 def write_notebook(path: Path, cells: list[str]) -> Path:

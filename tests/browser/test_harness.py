@@ -7,8 +7,9 @@ the suite proves it can pass and fail before, and independently of, the lessons.
 from __future__ import annotations
 
 import textwrap
+import time
 
-from .labdriver import DEMO_PANEL, ROOT, run_notebook, write_notebook
+from .labdriver import DEMO_PANEL, DEMO_TOY2D, JS_DRAWN, ROOT, run_notebook, write_notebook
 
 NOTEBOOKS = "tests/browser/artifacts/_notebooks"
 
@@ -17,6 +18,19 @@ def _run(pg, lab, artifacts, name: str, cells: list[str]):
     path = write_notebook(ROOT / NOTEBOOKS / f"{name}.ipynb", cells)
     assert path.is_relative_to(ROOT)
     return run_notebook(pg, lab, f"{NOTEBOOKS}/{name}.ipynb", artifacts / f"_{name}")
+
+
+def test_toy2d_panel_is_played(lab, page, artifacts) -> None:
+    pg, watch = page
+    report = _run(pg, lab, artifacts, "toy2d", [DEMO_TOY2D])
+    assert not report.errors + watch.errors + watch.offsite
+    (panel,) = report.panels
+    assert panel["how"] == "play" and panel["changed"] == "moves"
+    # Play was pressed again to stop: the samples stay where they are.
+    locator = pg.locator("[data-gankit-test='0']")
+    before = locator.evaluate(JS_DRAWN)
+    time.sleep(0.5)
+    assert locator.evaluate(JS_DRAWN) == before
 
 
 def _in_a_function(cell: str) -> str:
