@@ -47,11 +47,16 @@ CHUNK = 65_536
 """Longer simulations run in chunks of this many steps: Ctrl-C stops them between chunks."""
 
 
-def _scan(game: Game, scheme: schemes.Scheme, carry: tuple, ks: jax.Array, bound: float):
-    """Steps ``ks`` of one run from ``carry`` ``(x, y, state, alive, diverged_at)``."""
+def _loop(
+    game: Game, scheme: schemes.Scheme, carry: tuple, first: Any, steps: Any, length: int, bound
+):
+    """Steps ``first .. first + steps - 1`` of one run from ``carry`` ``(x, y, state,
+    alive, diverged_at)``; their rows fill the first ``steps`` of ``length`` rows.
 
-    def body(carry, k):
-        x, y, state, alive, at = carry
+    ``steps`` is traced: one program serves every number of steps up to ``length``."""
+
+    def body(i, loop):
+        (x, y, state, alive, at), rows = loop
         x2, y2, state2, _ = scheme.step(game, x, y, state)
         z2 = jnp.concatenate([x2, y2])
         ok = jnp.all(jnp.isfinite(z2)) & (jnp.max(jnp.abs(z2)) <= bound)
@@ -59,46 +64,57 @@ def _scan(game: Game, scheme: schemes.Scheme, carry: tuple, ks: jax.Array, bound
         x, y, state = jax.tree.map(
             lambda new, old: jnp.where(keep, new, old), (x2, y2, state2), (x, y, state)
         )
-        at = jnp.where(alive & ~ok, k, at)
-        return (x, y, state, keep, at), jnp.concatenate([x, y])
+        at = jnp.where(alive & ~ok, first + i, at)
+        return (x, y, state, keep, at), rows.at[i].set(jnp.concatenate([x, y]))
 
-    return jax.lax.scan(body, carry, ks)
+    x, y = carry[0], carry[1]
+    rows = jnp.zeros((length, game.dim), jnp.result_type(x, y))
+    return jax.lax.fori_loop(0, steps, body, (carry, rows))
 
 
-def _run(game: Game, scheme: schemes.Scheme, starts: jax.Array, steps: int, bound: float):
-    """Every start's first ``steps`` rows (the start included) and where each run stands."""
+def _run(game: Game, scheme: schemes.Scheme, starts: jax.Array, steps, length: int, bound: float):
+    """Every start's first ``steps`` rows (the start included; ``length + 1`` rows in
+    all) and where each run stands."""
     compiles.traced("simulate")
 
     def one(scheme: schemes.Scheme, start: jax.Array):
         x, y = game.split(start)
         carry = (x, y, scheme.init(game, x, y), jnp.array(True), jnp.array(-1, jnp.int32))
-        carry, rows = _scan(game, scheme, carry, jnp.arange(1, steps + 1, dtype=jnp.int32), bound)
+        carry, rows = _loop(game, scheme, carry, 1, steps, length, bound)
         return jnp.concatenate([start[None], rows]), carry
 
     return jax.vmap(one)(scheme, starts)
 
 
-def _resume(game: Game, scheme: schemes.Scheme, carry: tuple, first: jax.Array, steps: int, bound):
-    """The next ``steps`` rows of every run, from where :func:`_run` left them."""
+def _resume(game: Game, scheme: schemes.Scheme, carry: tuple, first, steps, length: int, bound):
+    """The next ``steps`` rows of every run (``length`` in all), from where :func:`_run`
+    left them."""
     compiles.traced("simulate")
-    ks = first + jnp.arange(steps, dtype=jnp.int32)
-    return jax.vmap(lambda s, c: _scan(game, s, c, ks, bound))(scheme, carry)
+    return jax.vmap(lambda s, c: _loop(game, s, c, first, steps, length, bound))(scheme, carry)
 
 
-_run_jit = jax.jit(_run, static_argnames=("steps", "bound"))
-_resume_jit = jax.jit(_resume, static_argnames=("steps", "bound"))
+_run_jit = jax.jit(_run, static_argnames=("length", "bound"))
+_resume_jit = jax.jit(_resume, static_argnames=("length", "bound"))
+
+
+def _rows_for(steps: int) -> int:
+    """The rows a program is compiled for: the next power of two (16 at least, at most
+    :data:`CHUNK`), so that runs of different lengths share a program."""
+    return min(CHUNK, max(16, 1 << (steps - 1).bit_length()))
 
 
 def _chunked(game, scheme, starts, steps: int, bound: float) -> tuple[np.ndarray, np.ndarray]:
     """All rows in chunks of :data:`CHUNK` steps (one or two programs), so that a long run
     can be interrupted between them."""
     first = min(steps, CHUNK)
-    rows, carry = _run_jit(game, scheme, starts, steps=first, bound=bound)
-    parts, done = [np.asarray(rows)], first
+    rows, carry = _run_jit(game, scheme, starts, first, length=_rows_for(first), bound=bound)
+    parts, done = [np.asarray(rows)[:, : first + 1]], first
     while done < steps:
         n = min(CHUNK, steps - done)
-        carry, rows = _resume_jit(game, scheme, carry, jnp.int32(done + 1), steps=n, bound=bound)
-        parts.append(np.asarray(rows))
+        carry, rows = _resume_jit(
+            game, scheme, carry, jnp.int32(done + 1), n, length=_rows_for(n), bound=bound
+        )
+        parts.append(np.asarray(rows)[:, :n])
         done += n
     return np.concatenate(parts, axis=1), np.asarray(carry[4])
 

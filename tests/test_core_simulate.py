@@ -74,7 +74,12 @@ def test_changing_numbers_does_not_recompile():
     gk.simulate(game, schemes[3], steps=100, gamma=0.2)
     gk.simulate(gk.games.DiracGAN("nsgan", reg=gk.reg.R1(3.0)), schemes[0], steps=100)
     assert gk.compile_count("simulate") == before
-    gk.simulate(game, schemes[0], steps=101)  # a new length is a new program
+    # Lengths share a program up to the next power of two (here 128 rows), so the race's
+    # and the lessons' runs of a few more or fewer steps do not compile again.
+    for steps in (101, 128, 65):
+        gk.simulate(game, schemes[0], steps=steps)
+    assert gk.compile_count("simulate") == before
+    gk.simulate(game, schemes[0], steps=129)  # 256 rows: a new program
     assert gk.compile_count("simulate") == before + 1
 
 

@@ -149,6 +149,31 @@ def test_every_loss_and_regulariser_trains(loss):
     assert "GradientPenalty_gamma" in gan.hyper and "R2_gamma" in gan.hyper
 
 
+def test_any_number_of_steps_runs_one_program_and_matches_single_steps():
+    """A Step press (1 step), a frame (any steps-per-frame) and a long run share one
+    compiled program; the losses and weights are those of steps taken one by one."""
+    a, b = make(), make()
+
+    def run(gan: gk.GAN, steps: int) -> np.ndarray:
+        return gan.train_steps(X, steps=steps, batch_size=BATCH)
+
+    run(a, 3)
+    before = gk.compile_count("train")
+    losses = np.concatenate([run(a, n) for n in (1, 7, 2, 40)])
+    assert gk.compile_count("train") == before
+    assert losses.shape == (50, 2) and np.all(np.isfinite(losses))
+    run(b, 3)
+    one_by_one = np.concatenate([run(b, 1) for _ in range(50)])
+    np.testing.assert_array_equal(losses, one_by_one)
+    for va, vb in zip(values(a.generator.weights), values(b.generator.weights), strict=True):
+        np.testing.assert_array_equal(va, vb)
+    runs = a.runs([1, 2])
+    runs.train(X, steps=2, batch_size=BATCH)
+    before = gk.compile_count("train")
+    assert runs.train(X, steps=5, batch_size=BATCH).shape == (2, 5, 2)
+    assert gk.compile_count("train") == before
+
+
 def test_changing_numbers_applies_at_once_and_never_recompiles():
     kw = {"reg": ALL_REGS + [gk.reg.LabelSmoothing(0.9)]}
     gan = make(**kw)

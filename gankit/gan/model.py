@@ -497,22 +497,29 @@ class GAN(keras.Model):
         mode = _checks.choice("mode", mode, ("both", "d", "g"))
         data = jnp.asarray(data)
         longest = chunk_length(self.step_work, batch_size)
-        return run_chunked(steps, longest, lambda n: self._train_call(data, n, batch_size, mode))
+        return run_chunked(
+            steps, longest, lambda n: self._train_call(data, n, longest, batch_size, mode)
+        )
 
-    def _train_call(self, data: jax.Array, steps: int, batch_size: int, mode: str) -> np.ndarray:
-        """One compiled call of ``steps`` updates, guarded only if one goes wrong."""
+    def _train_call(
+        self, data: jax.Array, steps: int, length: int, batch_size: int, mode: str
+    ) -> np.ndarray:
+        """One compiled call of ``steps`` updates, guarded only if one goes wrong; one
+        program (for ``length``, the longest call) serves every number of steps."""
         fn, start = self.programs.get("train"), self.get_state()
 
         def call(state: dict, guard: bool, previous: dict | None) -> tuple:
-            return fn(
+            state, previous, losses = fn(
                 state,
                 data,
                 steps=steps,
+                length=length,
                 batch_size=batch_size,
                 mode=mode,
                 guard=guard,
                 previous=previous,
             )
+            return state, previous, losses[:steps]
 
         state, _, out = guarded_call(
             call,

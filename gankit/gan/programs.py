@@ -69,7 +69,7 @@ def _unnamed(config: dict) -> dict:
 
 
 STATIC = {
-    "train": ("steps", "batch_size", "mode", "guard"),
+    "train": ("length", "batch_size", "mode", "guard"),
     "sample": ("n",),
 }
 
@@ -124,9 +124,9 @@ class Programs:
             "runs": lambda: jit(
                 jax.vmap(
                     functools.partial(step.train_steps, spec),
-                    in_axes=(0, None, None, None, None, None, 0),
+                    in_axes=(0, None, None, None, None, None, 0, None),
                 ),
-                static_argnums=(2, 3, 4, 5),
+                static_argnums=(3, 4, 5, 7),
             ),
             "runs_sample": lambda: jit(
                 jax.vmap(functools.partial(step.sample, spec), in_axes=(0, 0, None, None)),

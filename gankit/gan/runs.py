@@ -58,16 +58,19 @@ class Runs:
         batch_size = _checks.count("batch_size", batch_size)
         data = jnp.asarray(data)
         longest = chunk_length(self.gan.step_work, batch_size, len(self))
-        return run_chunked(steps, longest, lambda n: self._train_call(data, n, batch_size), 1)
+        return run_chunked(
+            steps, longest, lambda n: self._train_call(data, n, longest, batch_size), 1
+        )
 
-    def _train_call(self, data: jax.Array, steps: int, batch_size: int) -> np.ndarray:
+    def _train_call(self, data: jax.Array, steps: int, length: int, batch_size: int) -> np.ndarray:
         fn, start = self.gan.programs.get("runs"), self._state
 
         def call(state: dict, guard: bool, previous: dict | None) -> tuple:
-            return in_chunks(
-                lambda part: fn(part[0], data, steps, batch_size, "both", guard, part[1]),
+            state, previous, losses = in_chunks(
+                lambda part: fn(part[0], data, steps, batch_size, "both", guard, part[1], length),
                 (state, previous),
             )
+            return state, previous, losses[:, :steps]
 
         state, _, out = guarded_call(
             call,

@@ -115,44 +115,51 @@ def train_steps(
     spec: Spec,
     state: dict,
     data: Array,
-    steps: int,
+    steps: int | Array,
     batch_size: int,
     mode: str,
     guard: bool = True,
     previous: dict | None = None,
+    length: int | None = None,
 ) -> tuple[dict, dict | None, Array]:
-    """``steps`` updates in one ``lax.scan``, batches drawn with replacement from ``data``.
+    """``steps`` updates in one loop, batches drawn with replacement from ``data``.
 
-    Returns ``(state, previous, losses)``. Guarded, the scan also carries the state
-    before the last applied step (``previous``, starting from the one given, else
-    ``state``), the state a run goes back to when its newest state proves unusable;
-    unguarded it carries nothing more (``previous`` is None).
+    Returns ``(state, previous, losses)``; ``losses`` has ``length`` rows (default
+    ``steps``), the first ``steps`` of them filled. ``steps`` may be traced: a program
+    compiled for ``length`` then runs any number of steps up to it, so a panel's Step
+    button, its steps-per-frame slider and the last part of a chunked run share one
+    compile. Guarded, the loop also carries the state before the last applied step
+    (``previous``, starting from the one given, else ``state``), the state a run goes
+    back to when its newest state proves unusable; unguarded it carries nothing more
+    (``previous`` is None).
     """
     spec.traced()
+    rows = steps if length is None else length
 
     def batch(state: dict) -> tuple[Array, Array]:
         rng, pick = jax.random.split(state["rng"])
         return rng, data[jax.random.randint(pick, (batch_size,), 0, data.shape[0])]
 
-    if not guard:
-
-        def fast(state, _):
-            rng, real = batch(state)
-            return train_step(spec, state, real, mode, False, rng=rng)
-
-        state, losses = jax.lax.scan(fast, state, None, length=steps)
-        return state, None, losses
-
-    def guarded(carry, _):
-        before, state = carry
+    def fast(i, carry):
+        state, losses = carry
         rng, real = batch(state)
-        new, losses = train_step(spec, state, real, mode, True, previous=before, rng=rng)
+        state, now = train_step(spec, state, real, mode, False, rng=rng)
+        return state, losses.at[i].set(now)
+
+    def guarded(i, carry):
+        before, state, losses = carry
+        rng, real = batch(state)
+        new, now = train_step(spec, state, real, mode, True, previous=before, rng=rng)
         applied = new["step"] > state["step"]
         before = jax.tree.map(lambda a, b: jnp.where(applied, a, b), state, before)
-        return (before, new), losses
+        return before, new, losses.at[i].set(now)
 
-    start = (state if previous is None else previous, state)
-    (previous, state), losses = jax.lax.scan(guarded, start, None, length=steps)
+    empty = jnp.full((rows, 2), jnp.nan, jnp.float32)
+    if not guard:
+        state, losses = jax.lax.fori_loop(0, steps, fast, (state, empty))
+        return state, None, losses
+    start = (state if previous is None else previous, state, empty)
+    previous, state, losses = jax.lax.fori_loop(0, steps, guarded, start)
     return state, previous, losses
 
 
