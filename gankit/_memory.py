@@ -7,6 +7,13 @@ builds a few GANs passes 1 GiB (Binder and many JupyterHubs allow 1-2 GB). After
 backend compile gankit asks glibc to return its free memory (``malloc_trim(0)``, a few
 milliseconds beside a compile's tenths of seconds). Elsewhere (no glibc) nothing changes.
 
+A GAN's programs leave gankit's cache of compiled structures when newer ones push them
+out (:mod:`gankit.gan.programs`), but JAX's Python-side caches of traces (weakly keyed on
+functions, yet about 13 MB a GAN structure stays in them, mostly ``trace_to_jaxpr``'s)
+keep their memory; :func:`release` empties those caches. Compiled programs still in use
+keep their code in their own (C++) caches and run without a new trace; only a call JAX
+has not seen before traces again.
+
 >>> import gankit as gk
 >>> gk._memory.installed() in (True, False)
 True
@@ -37,6 +44,20 @@ def _libc_trim():
 
 def _after(event: str, duration: float, **kwargs) -> None:
     if event == COMPILE_EVENT and _trim is not None:
+        _trim(0)
+
+
+def release() -> None:
+    """Hand back the memory of programs nothing uses any more (see the module's note)."""
+    import gc
+
+    from jax._src import util
+
+    clear = getattr(util, "clear_all_caches", None)  # private: absent in other JAX
+    if clear is not None:
+        clear()
+    gc.collect()
+    if _trim is not None:
         _trim(0)
 
 

@@ -21,3 +21,40 @@ def test_every_backend_compile_is_followed_by_a_trim(monkeypatch):
     assert calls == [0]  # one new program, one trim
     jax.jit(lambda v: v + 1)  # traced or compiled nothing: no trim
     assert calls == [0]
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_gan_structures_pushed_out_of_the_cache_give_their_memory_back(monkeypatch):
+    """A student trying network sizes one after another: the kernel stops growing once
+    the cache of compiled structures is full (it grew about 13 MB a structure for good),
+    and a GAN still in use runs on without tracing again."""
+    import gankit as gk
+    from gankit.gan import programs
+
+    monkeypatch.setattr(programs, "_SHARED_MAX", 2)
+    x = gk.data.toy("ring8", 256)
+
+    def gan(units: int) -> gk.GAN:
+        g = gk.models.mlp_generator(noise_dim=2, layers=1, units=units)
+        return gk.GAN(g, gk.models.mlp_discriminator(layers=1, units=units))
+
+    kept = gan(3)
+    kept.train_steps(x, steps=2, batch_size=16)
+    released = []
+    real = _memory.release
+    monkeypatch.setattr(_memory, "release", lambda: released.append(1) or real())
+    sizes = []
+    for units in range(40, 48):
+        gan(units).train_steps(x, steps=2, batch_size=16)
+        sizes.append(_rss_mib())
+    assert released, "full cache, yet nothing was released"
+    grew = sizes[-1] - sizes[2]
+    assert grew < 30, f"the kernel grew {grew:.0f} MiB over 5 structures pushed out"
+    before = gk.compile_count("train")
+    kept.train_steps(x, steps=3, batch_size=16)
+    assert gk.compile_count("train") == before

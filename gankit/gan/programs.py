@@ -17,13 +17,14 @@ from typing import Any
 import jax
 import keras
 
+from gankit import _memory
 from gankit.gan import step
 from gankit.gan.layout import all_layers
 from gankit.gan.spec import Spec, describe
 from gankit.layers import jit
 
 _SHARED: OrderedDict = OrderedDict()
-_SHARED_MAX = 64
+_SHARED_MAX = 16
 
 
 def model_signature(model: keras.Model) -> tuple | None:
@@ -107,8 +108,10 @@ class Programs:
                 fn = _SHARED[full]
             else:
                 fn = _SHARED[full] = build()
-                while len(_SHARED) > _SHARED_MAX:
-                    _SHARED.popitem(last=False)
+                if len(_SHARED) > _SHARED_MAX:
+                    while len(_SHARED) > _SHARED_MAX:
+                        _SHARED.popitem(last=False)
+                    _memory.release()  # JAX's traces of the ones pushed out
         self._mine[key] = fn
         return fn
 

@@ -6,7 +6,8 @@ cells and wait for them; then assert no error output, every output nbval would c
 equal to the stored one (``nbcompare``: this run is the lesson's nbval run too), every
 gankit panel drew its SVG, one real interaction per panel (keyboard-step its first slider,
 press Play on the toy 2-D lab, or click the plot) changed what it draws within 2 s, no
-panel shows a callback error, and the browser console logged no error. Screenshots land in
+panel shows a callback error, the browser console logged no error, and the kernel stayed
+under 1 GiB after Run All and after its panels were used. Screenshots land in
 tests/browser/artifacts/<lesson>/; on failure the page's HTML is saved beside them.
 """
 
@@ -22,6 +23,7 @@ from .nbcompare import differences
 ALL_LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
 STORED = {name: (ROOT / "lessons" / name).read_bytes() for name in ALL_LESSONS}
 WIDGET = "application/vnd.jupyter.widget-view+json"
+MEMORY_MIB = 1024  # Binder and many JupyterHubs give a kernel 1-2 GB
 
 
 def _shows_widgets(name: str) -> bool:
@@ -44,7 +46,12 @@ def test_lesson_in_browser(lesson: str, lab, page, artifacts) -> None:
         console = [f"{watch.errors.count(e)}x {e}" for e in dict.fromkeys(watch.errors)]
         offsite = [f"off-machine request: {u}" for u in dict.fromkeys(watch.offsite)]
         stored = differences(ROOT / "lessons" / lesson, report.outputs)
-        problems = report.errors + stored + console + offsite
+        memory = [
+            f"kernel memory {when}: {mib:.0f} MiB, over the {MEMORY_MIB} MiB a Binder gives"
+            for when, mib in report.memory_mib.items()
+            if mib is not None and mib > MEMORY_MIB
+        ]
+        problems = report.errors + stored + console + offsite + memory
         assert report.cells_run, f"{lesson}: no cell ran"
         assert not problems, f"{lesson}:\n" + "\n".join(problems)
     except BaseException:
