@@ -24,7 +24,7 @@ from gankit.gan.spec import Spec, describe
 from gankit.layers import jit
 
 _SHARED: OrderedDict = OrderedDict()
-_SHARED_MAX = 16
+_SHARED_MAX = 32
 
 
 def model_signature(model: keras.Model) -> tuple | None:
@@ -109,9 +109,11 @@ class Programs:
             else:
                 fn = _SHARED[full] = build()
                 if len(_SHARED) > _SHARED_MAX:
-                    while len(_SHARED) > _SHARED_MAX:
+                    # The older half goes at once: releasing JAX's traces of them costs
+                    # about a second, once per _SHARED_MAX / 2 new programs.
+                    while len(_SHARED) > _SHARED_MAX // 2:
                         _SHARED.popitem(last=False)
-                    _memory.release()  # JAX's traces of the ones pushed out
+                    _memory.release()
         self._mine[key] = fn
         return fn
 
