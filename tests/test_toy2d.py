@@ -90,7 +90,7 @@ def test_views_toggle(lab):
     lab.controls["show"]["heatmap"].value = True
     assert lab.marks["heatmap"].visible is True
     lab.controls["show"]["losses"].value = False
-    assert lab.loss_fig.layout.display == "none"
+    assert lab.curves["losses"].widget.layout.display == "none"
     lab.controls["show"]["losses"].value = True
 
 
@@ -235,15 +235,15 @@ def test_the_critic_estimate_is_recorded_for_the_wgan_loss_only():
 
 def test_quality_and_w1_views_toggle(lab):
     assert set(toy2d.VIEWS) >= {"samples", "heatmap", "field", "manifold", "losses", "metrics"}
-    for view, figure, mark in (("quality", "quality_fig", "quality"), ("W1", "w1_fig", "w1")):
+    for view, mark in (("quality", "quality"), ("W1", "w1")):
         lab.controls["show"][view].value = False
-        assert getattr(lab, figure).layout.display == "none"
+        assert lab.curves[view].widget.layout.display == "none"
         drawn = len(lab.marks[mark].x)
         lab.controls["step"].click()
         lab.controls["step"].click()  # two: more rows than a fresh lab's one placeholder
         assert len(lab.marks[mark].x) == drawn  # hidden: not redrawn
         lab.controls["show"][view].value = True
-        assert getattr(lab, figure).layout.display is None
+        assert lab.curves[view].widget.layout.display is None
         assert len(lab.marks[mark].x) == len(lab._history) > drawn
 
 
@@ -265,7 +265,7 @@ def test_loss_curves_are_drawn_raw_and_smoothed(lab):
     raw, smooth = lab.loss_fig.marks
     h = lab._history
     np.testing.assert_allclose(raw.y, h[:, 1:3].T, rtol=1e-6)
-    assert smooth.display_legend and not raw.display_legend
+    assert ">D loss<" in lab.curves["losses"].legend.value  # one legend, beside
     lab.controls["smoothing"].value = 0.0  # no smoothing: the two coincide
     np.testing.assert_allclose(smooth.y, raw.y, rtol=1e-6)
     lab.controls["smoothing"].value = 0.9

@@ -14,7 +14,8 @@ def test_panel_carries_css_classes_and_children():
     label = ipywidgets.Label("x")
     box = _common.panel("stability-map", label)
     assert box._dom_classes == ("gankit-panel", "gankit-stability-map")
-    assert box.children == (label,)
+    assert box.children[:-1] == (label,)  # then the panels' shared style, unseen
+    assert box.children[-1].value == _common.STYLE and box.children[-1].layout.display == "none"
 
 
 @pytest.mark.parametrize("name", ["", "Race", "race panel", 3])
@@ -146,7 +147,8 @@ def test_plots_keep_their_size_whatever_the_table_beside_them_holds():
 def test_a_curve_never_measured_is_drawn_unseen_not_as_nan():
     from gankit.widgets._common import curve_figure, set_curves
 
-    fig, lines = curve_figure("w", ["a", "b"], ["#0072B2", "#D55E00"], smoothed=True)
+    curves = curve_figure("w", ["a", "b"], ["#0072B2", "#D55E00"], smoothed=True)
+    fig, lines = curves.figure, curves.lines
     nan = float("nan")
     set_curves(lines, [0, 1, 2], [[1.0, 2.0, nan], [nan, nan, nan]], raw=fig.marks[0])
     assert np.all(np.isfinite(lines.y[1])) and list(lines.opacities) == [1.0, 0.0]

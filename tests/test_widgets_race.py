@@ -24,7 +24,8 @@ def test_panel_layout_legend_and_colours(race, axes_placed):
     assert race.errors.widget in race.widget.children
     labels = [line.labels[0] for line in race.paths.values()]
     assert labels == list(gk.widgets.OPTIMIZERS)
-    assert all(line.display_legend for line in race.paths.values())
+    assert not any(line.display_legend for line in race.paths.values())  # not on the data
+    assert all(f">{name}<" in race.legend.value for name in labels)  # beside the plot
     colours = [line.colors[0] for line in race.paths.values()]
     assert len(set(colours)) == len(colours)
     assert axes_placed(race.widget) >= 1

@@ -18,6 +18,7 @@ from gankit.widgets import _common
 from gankit.widgets._panel import Panel, from_text
 from gankit.widgets.game import GameTrajectories
 from gankit.widgets.mnist import ImageTrainer, MNISTTrainer
+from gankit.widgets.plot import figure
 from gankit.widgets.race import OPTIMIZERS, SURFACES, OptimizerRace
 from gankit.widgets.stability import StabilityMap
 from gankit.widgets.surface import MinimaxSurface
@@ -49,5 +50,6 @@ __all__ = [
     "StabilityMap",
     "Toy2DLab",
     "_common",
+    "figure",
     "from_text",
 ]

@@ -17,6 +17,8 @@ holds only its own layout and its own callback.
   point on the border and the step where it was cut, for drawing and labelling.
 * :func:`curve_figure` / :func:`set_curves`: training curves (losses, metrics) over steps,
   on scales pinned to the finite data, so a NaN never breaks the browser's SVG path.
+* :func:`legend`: a legend beside a plot, never on its data, its text in the theme's
+  colour; :data:`INK` for marks that belong to no run.
 * :func:`html_table`: the readout tables.
 
 >>> import numpy as np
@@ -29,13 +31,15 @@ holds only its own layout and its own callback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import math
 import struct
 import traceback
+import weakref
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import bqplot
@@ -62,6 +66,15 @@ PALETTE: tuple[str, ...] = (
 #: Colour scheme for value heatmaps (a sequential bqplot/d3 scheme).
 HEAT_SCHEME = "viridis"
 
+#: Tick labels of a step axis: three significant digits with SI prefixes (2k, 12.5k), so
+#: a narrow plot never prints 2000400060008000.
+STEP_TICKS = ".3~s"
+
+#: The neutral colour of marks that belong to no run (an equilibrium, a start point, drawn
+#: points, labels): a mid grey that keeps 3:1 contrast on JupyterLab's light *and* dark
+#: backgrounds, where black vanishes on dark and white on light (tests/test_palette.py).
+INK = "#808080"
+
 
 def colour(index: int) -> str:
     """The palette colour of the ``index``-th run (wraps around).
@@ -73,7 +86,83 @@ def colour(index: int) -> str:
     return PALETTE[int(index) % len(PALETTE)]
 
 
+# -- legends: beside the plot, never on it ---------------------------------------------
+
+_SWATCH = {
+    "line": "display:inline-block;width:16px;height:3px;vertical-align:middle;background:{c}",
+    "dot": "display:inline-block;width:9px;height:9px;border-radius:50%;vertical-align:middle;"
+    "background:{c}",
+}
+
+
+def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line") -> str:
+    """The markup of a legend: per entry ``(label, colour)`` a swatch in the colour and the
+    label in the theme's text colour (a pale line colour would make pale text).
+
+    >>> legend_html([("SGD", "#0072B2")]).count("gankit-legend-item")
+    1
+    """
+    if kind not in _SWATCH:
+        raise ValueError(f"kind must be one of {sorted(_SWATCH)}, got {kind!r}")
+    items = "".join(
+        '<span class="gankit-legend-item" style="white-space:nowrap">'
+        f'<span style="{_SWATCH[kind].format(c=html.escape(colour))}"></span>'
+        f'<span style="margin-left:5px">{html.escape(str(label))}</span></span>'
+        for label, colour in entries
+    )
+    return (
+        '<div class="gankit-legend" style="display:flex;flex-wrap:wrap;gap:2px 14px;'
+        "font-size:12px;line-height:18px;color:var(--jp-ui-font-color1,#212121);"
+        f'padding:0 4px">{items}</div>'
+    )
+
+
+def legend(entries: Sequence[tuple[str, str]], kind: str = "line") -> ipywidgets.HTML:
+    """A legend to put beside (or above) a plot, outside its plotting area, so it never
+    hides data: an ``HTML`` widget of :func:`legend_html`. Update it with ``.value``.
+
+    >>> legend([("D loss", PALETTE[0]), ("G loss", PALETTE[1])]).value.count("</span></span>")
+    2
+    """
+    box = ipywidgets.HTML(legend_html(entries, kind))
+    box.add_class("gankit-legend-box")
+    return box
+
+
 # -- layout: plots keep their size ---------------------------------------------------
+
+
+#: About how wide a character of a control's label is, in pixels (JupyterLab's 13 px font).
+CHAR_PX = 7.5
+
+
+def fit_labels(widget: ipywidgets.Widget) -> None:
+    """Give every control inside ``widget`` room for its whole label: a description box
+    narrower than its text (at :data:`CHAR_PX` a character) is widened, and a button whose
+    width nobody set fits its text. A label cut to "learning r…" hides what it controls.
+    """
+    stack, seen = [widget], set()
+    while stack:
+        w = stack.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        if isinstance(w, ipywidgets.Box):
+            stack.extend(w.children)
+        text = getattr(w, "description", "") or ""
+        if isinstance(w, ipywidgets.Button):
+            if text and w.layout.width is None:
+                w.layout.width = "auto"
+                w.layout.flex = w.layout.flex or "0 0 auto"  # a full row must not squeeze it
+            continue
+        style = getattr(w, "style", None)
+        if not text or not hasattr(style, "description_width"):
+            continue
+        have = style.description_width or ""
+        have_px = float(have[:-2]) if have.endswith("px") else 80.0  # ipywidgets' default
+        need_px = math.ceil(CHAR_PX * len(text)) + 8
+        if have != "initial" and need_px > have_px:
+            style.description_width = f"{need_px}px"
 
 
 def plot_layout(width: str, height: str) -> ipywidgets.Layout:
@@ -94,6 +183,25 @@ def side_layout(width: str) -> ipywidgets.Layout:
 # -- the panel container and its error box --------------------------------------------
 
 
+#: The CSS class of a panel whose callback is running.
+BUSY = "gankit-busy"
+
+#: The look every panel shares: readout tables that keep their columns apart and their
+#: numbers on one line, and the busy state (plots and tables greyed after 0.2 s, so a fast
+#: callback never flickers, and a "computing" line).
+STYLE = """<style>
+.gankit-readout { border-collapse: collapse; font-size: 12px; }
+.gankit-readout th, .gankit-readout td { padding: 1px 8px; white-space: nowrap; }
+.gankit-readout th { border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }
+.gankit-busy .bqplot, .gankit-busy .gankit-readout, .gankit-busy .gankit-legend {
+  opacity: 0.3; transition: opacity 0.1s 0.2s;
+}
+.gankit-panel.gankit-busy::before {
+  content: "computing…"; color: var(--jp-ui-font-color2, #616161); font-size: 12px;
+}
+</style>"""
+
+
 def panel(name: str, *children: ipywidgets.Widget) -> ipywidgets.VBox:
     """The panel's outer box, with CSS classes ``gankit-panel`` and ``gankit-<name>``.
 
@@ -105,7 +213,8 @@ def panel(name: str, *children: ipywidgets.Widget) -> ipywidgets.VBox:
     """
     if not isinstance(name, str) or not name.replace("-", "").isalnum() or name != name.lower():
         raise ValueError(f"name must be a lower-case word (letters, digits, '-'), got {name!r}")
-    box = ipywidgets.VBox(list(children))
+    style = ipywidgets.HTML(STYLE, layout=ipywidgets.Layout(display="none"))
+    box = ipywidgets.VBox([*children, style])
     box.add_class("gankit-panel")
     box.add_class(f"gankit-{name}")
     return box
@@ -135,6 +244,25 @@ class ErrorBox:
         self.widget = ipywidgets.Output()
         self.widget.add_class("gankit-errors")
         self.last_error: BaseException | None = None
+        #: The panel's box, marked ``gankit-busy`` while a guarded callback runs (the base
+        #: :class:`gankit.widgets.Panel` sets it): its plots and tables grey out and it says
+        #: "computing", so a slow first choice never shows the old result under a new name.
+        self.busy_widget: ipywidgets.DOMWidget | None = None
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        """Mark the panel busy for the duration (nested uses mark it once)."""
+        box = self.busy_widget
+        self._depth += 1
+        if box is not None and self._depth == 1:
+            box.add_class(BUSY)
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if box is not None and self._depth == 0:
+                box.remove_class(BUSY)
 
     @property
     def message(self) -> str:
@@ -172,13 +300,17 @@ class ErrorBox:
         if self.widget.outputs:
             self.widget.outputs = ()
 
-    def guard(self, callback: Callable) -> Callable:
-        """Wrap ``callback`` so its exceptions land in the box; it returns None then."""
+    def guard(self, callback: Callable, *, busy: bool = True) -> Callable:
+        """Wrap ``callback`` so its exceptions land in the box; it returns None then.
+
+        While it runs the panel is marked busy (``busy=False`` for an animation's frames,
+        which must not flicker)."""
 
         @functools.wraps(callback)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
-                result = callback(*args, **kwargs)
+                with self.busy() if busy else contextlib.nullcontext():
+                    result = callback(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 - shown to the user, not swallowed
                 self.show(error)
                 return None
@@ -332,6 +464,41 @@ def scales(view: View) -> tuple[bqplot.LinearScale, bqplot.LinearScale]:
     )
 
 
+def nice_ticks(low: float, high: float, count: int) -> list[float]:
+    """About ``count`` round tick values between ``low`` and ``high`` (steps of 1, 2 or 5
+    times a power of ten, as d3 picks them).
+
+    >>> nice_ticks(0.0, 1.05, 4)
+    [0.0, 0.5, 1.0]
+    >>> nice_ticks(-3.2, 118.0, 5)
+    [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+    """
+    span = high - low
+    if not (math.isfinite(span) and span > 0) or count < 1:
+        return [low] if math.isfinite(low) else []
+    step = 10.0 ** math.floor(math.log10(span / count))
+    for factor in (1, 2, 5, 10):
+        if span / (factor * step) <= count + 1:
+            step *= factor
+            break
+    first = math.ceil(low / step - 1e-9)
+    return [round(k * step, 12) for k in range(first, math.floor(high / step + 1e-9) + 1)]
+
+
+#: Axes whose ticks follow their scale's range: scale -> (axis, about how many ticks).
+_TICKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def follow_ticks(axis: bqplot.Axis, pixels: int, spacing: int = 45) -> bqplot.Axis:
+    """Let ``axis`` carry round ticks, as many as its ``pixels`` of length hold at one per
+    ``spacing`` pixels, recomputed by :func:`fit_scale` (bqplot's own choice crowds a
+    small plot: ten labels on 170 pixels overlap). Returns the axis."""
+    count = max(2, int(pixels) // spacing)
+    _TICKED[axis.scale] = (axis, count)
+    axis.tick_values = nice_ticks(axis.scale.min, axis.scale.max, count)
+    return axis
+
+
 def fit_scale(scale: bqplot.LinearScale, values: Any) -> None:
     """Pin ``scale`` to the finite range of ``values`` with a small pad (never NaN or empty).
 
@@ -348,8 +515,36 @@ def fit_scale(scale: bqplot.LinearScale, values: Any) -> None:
         return
     low, high = float(finite.min()), float(finite.max())
     pad = 0.05 * (high - low) if high > low else max(abs(high), 1.0) * 0.05
+    set_range(scale, low - pad, high + pad)
+
+
+def set_range(scale: bqplot.LinearScale, low: float, high: float) -> None:
+    """Set a scale's range, and the ticks of an axis that :func:`follow_ticks` it."""
     with scale.hold_sync():
-        scale.min, scale.max = low - pad, high + pad
+        scale.min, scale.max = float(low), float(high)
+    if scale in _TICKED:
+        axis, count = _TICKED[scale]
+        axis.tick_values = nice_ticks(scale.min, scale.max, count)
+
+
+class Curves(NamedTuple):
+    """A curve figure as a panel shows it: ``widget`` (its legend above the figure, hide
+    this one), the bqplot ``figure``, its ``lines`` mark and its ``legend``."""
+
+    widget: ipywidgets.VBox
+    figure: bqplot.Figure
+    lines: bqplot.Lines
+    legend: ipywidgets.HTML
+
+    def relabel(self, labels: Sequence[str]) -> None:
+        """Give the curves new names, in the lines and in the legend."""
+        self.lines.labels = list(labels)
+        self.legend.value = legend_html(list(zip(labels, self.lines.colors, strict=True)))
+
+
+def _px(size: str) -> int:
+    """``"360px"`` as 360 (sizes the panels set are in pixels)."""
+    return int(float(size.removesuffix("px")))
 
 
 def curve_figure(
@@ -360,22 +555,24 @@ def curve_figure(
     width: str = "360px",
     height: str = "210px",
     smoothed: bool = False,
-) -> tuple[bqplot.Figure, bqplot.Lines]:
-    """A figure of ``len(labels)`` curves over training steps, and its ``Lines`` mark.
+    y_label: str = "",
+) -> Curves:
+    """A figure of ``len(labels)`` curves over training steps, with its legend above it.
 
     The scales are pinned (``y_range`` fixes y; otherwise :func:`set_curves` fits it to
     the data), and the lines start with one finite point: NaN, or no points at all,
     give the browser broken SVG paths. With ``smoothed`` the figure also holds the raw
-    curves, faint and behind (``figure.marks[0]``), for :func:`set_curves`' ``raw``.
+    curves, faint and behind (``figure.marks[0]``), for :func:`set_curves`' ``raw``. The
+    step axis writes 2k, not 2000 (a narrow plot has no room for four digits a tick).
 
     >>> from gankit.widgets._common import curve_figure, set_curves
-    >>> fig, lines = curve_figure("losses", ["D", "G"], PALETTE[:2])
-    >>> set_curves(lines, [0, 10, 20], [[1.0, 0.5, 0.4], [0.7, 0.9, float("nan")]])
-    >>> lines.y.shape, lines.scales["x"].max
+    >>> curves = curve_figure("losses", ["D", "G"], PALETTE[:2])
+    >>> set_curves(curves.lines, [0, 10, 20], [[1.0, 0.5, 0.4], [0.7, 0.9, float("nan")]])
+    >>> curves.lines.y.shape, curves.lines.scales["x"].max
     ((2, 3), 21.0)
     """
     k = len(labels)
-    x_scale = bqplot.LinearScale(min=0.0, max=1.0)
+    x_scale = bqplot.LinearScale(min=0.0, max=10.0)
     low, high = y_range if y_range is not None else (0.0, 1.0)
     y_scale = bqplot.LinearScale(min=float(low), max=float(high))
     lines = bqplot.Lines(
@@ -384,7 +581,6 @@ def curve_figure(
         scales={"x": x_scale, "y": y_scale},
         colors=list(colours),
         labels=list(labels),
-        display_legend=k > 1,
     )
     marks = [lines]
     if smoothed:
@@ -401,13 +597,19 @@ def curve_figure(
         marks=marks,
         title=title,
         axes=[
-            bqplot.Axis(scale=x_scale, label="step"),
-            bqplot.Axis(scale=y_scale, side="left"),
+            follow_ticks(
+                bqplot.Axis(scale=x_scale, label="step", tick_format=STEP_TICKS), _px(width)
+            ),
+            follow_ticks(
+                bqplot.Axis(scale=y_scale, side="left", label=y_label or title), _px(height) - 70
+            ),
         ],
         layout=ipywidgets.Layout(width=width, height=height),
-        fig_margin={"top": 40, "bottom": 40, "left": 50, "right": 10},
+        fig_margin={"top": 30, "bottom": 40, "left": 55, "right": 20},
     )
-    return figure, lines
+    key = legend(list(zip(labels, colours, strict=True)))
+    box = ipywidgets.VBox([key, figure], layout=ipywidgets.Layout(width=width, flex="0 0 auto"))
+    return Curves(box, figure, lines, key)
 
 
 def ema(ys: Any, smoothing: float) -> np.ndarray:
@@ -453,7 +655,10 @@ def set_curves(
     ys = np.atleast_2d(np.asarray(ys, np.float64))  # (curves, len(x))
     if len(x) == 0:  # cleared (a Reset): back to the one placeholder point, drawn as nothing
         x, ys = np.zeros(1), np.zeros((len(ys), 1))
-    fit_scale(lines.scales["x"], x)
+    steps = lines.scales["x"]
+    fit_scale(steps, x)
+    if steps.max - steps.min < 10:  # a few steps: whole-number ticks, not 0.1, 0.2, ...
+        set_range(steps, steps.min, steps.min + 10)
     if fit_y:
         fit_scale(lines.scales["y"], ys)
     if raw is not None:

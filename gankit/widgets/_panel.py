@@ -37,7 +37,7 @@ from typing import Any
 import ipywidgets
 import traitlets
 
-from gankit.widgets._common import ErrorBox
+from gankit.widgets._common import ErrorBox, fit_labels
 
 _NOT_SETTINGS = (
     ipywidgets.Button,
@@ -122,6 +122,8 @@ class Panel(traitlets.HasTraits):
                 self.__dict__["_built_with"] = (args, kw)
             init(self, *args, **kw)
             if outermost:
+                self.errors.busy_widget = self.widget  # greyed while a callback runs
+                fit_labels(self.widget)  # no control's label cut short
                 self.__dict__["_first_state"] = self.get_state()
 
         cls.__init__ = recording

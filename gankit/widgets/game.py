@@ -226,7 +226,7 @@ class GameTrajectories(Panel):
                 "size": bqplot.LinearScale(min=0, max=1),
             },
             default_size=90,
-            colors=["#9a9a9a"],
+            colors=[_common.INK],
             opacities=[0.8],
         )
         self.clicks = _common.click_layer(self.view, sx, sy, self._on_click)
@@ -235,10 +235,9 @@ class GameTrajectories(Panel):
             y=[],
             marker="diamond",
             default_size=140,
-            colors=["#000000"],
+            colors=[_common.INK],
             scales={"x": sx, "y": sy},
             labels=["equilibrium"],
-            display_legend=True,
         )
         self.lines: dict[str, bqplot.Lines] = {}
         for i, scheme in enumerate(self.names):
@@ -249,14 +248,13 @@ class GameTrajectories(Panel):
                 colors=[_common.colour(i)],
                 stroke_width=2,
                 labels=[scheme.replace("_", " ")],
-                display_legend=True,
             )
         self.ends = bqplot.Label(
             x=[],
             y=[],
             text=[],
             scales={"x": sx, "y": sy},
-            colors=["#000000"],
+            colors=[_common.INK],
             default_size=13,
             font_weight="bold",
             x_offset=4,
@@ -267,7 +265,7 @@ class GameTrajectories(Panel):
             y=[point[1]],
             marker="circle",
             default_size=90,
-            colors=["#000000"],
+            colors=[_common.INK],
             scales={"x": sx, "y": sy},
             enable_move=True,
             update_on_move=True,
@@ -286,9 +284,13 @@ class GameTrajectories(Panel):
                 bqplot.Axis(scale=sy, side="left", label="y (maximiser, discriminator)"),
             ],
             fig_margin={"top": 20, "bottom": 50, "left": 60, "right": 20},
-            legend_location="top-right",
             layout=_common.plot_layout("520px", "500px"),
             animation_duration=0,
+        )
+        # Beside the plot, never on it: the start, the equilibrium, then each scheme.
+        self.legend = _common.legend(
+            [(line.labels[0], line.colors[0]) for line in self.lines.values()]
+            + [("equilibrium (diamond), start (dot)", _common.INK)]
         )
         self.readout = ipywidgets.HTML()
         controls = ipywidgets.VBox(
@@ -303,7 +305,10 @@ class GameTrajectories(Panel):
             ]
         )
         self.widget = _common.panel(
-            "game", ipywidgets.HBox([self.figure, controls]), self.readout, self.errors.widget
+            "game",
+            ipywidgets.HBox([ipywidgets.VBox([self.figure, self.legend]), controls]),
+            self.readout,
+            self.errors.widget,
         )
         self.controls = {
             "game": self.game_name,
@@ -474,7 +479,7 @@ class GameTrajectories(Panel):
             rows.append([name.replace("_", " "), radius, self.verdicts[name], distance, cost])
         with self.ends.hold_sync():
             self.ends.x, self.ends.y, self.ends.text = labels_x, labels_y, labels_text
-            self.ends.colors = label_colours or ["#000000"]
+            self.ends.colors = label_colours or [_common.INK]
         where = "at the equilibrium" if eq is not None else "(no known equilibrium)"
         self.readout.value = _common.html_table(
             [

@@ -275,16 +275,18 @@ class MNISTTrainer(Panel):
         self.grid_figure, self.grid_mark = self.grid_view.figure, self.grid_view.mark
         self.explore_figure, self.explore_mark = self.explore_view.figure, self.explore_view.mark
 
-        self.loss_figure, self.loss_lines = _common.curve_figure(
+        self.loss_curves = _common.curve_figure(
             "losses",
             ["D loss", "G loss"],
             [_common.colour(0), _common.colour(1)],
             width="340px",
             height="250px",
             smoothed=True,
+            y_label="loss",
         )
+        self.loss_figure, self.loss_lines = self.loss_curves.figure, self.loss_curves.lines
         x_m, y_fid, y_cov = (
-            bqplot.LinearScale(min=0.0, max=1.0),
+            bqplot.LinearScale(min=0.0, max=10.0),
             bqplot.LinearScale(min=0.0, max=1.0),
             bqplot.LinearScale(min=0.0, max=10.0),
         )
@@ -292,38 +294,46 @@ class MNISTTrainer(Panel):
             x=np.zeros(1),
             y=np.zeros(1),
             scales={"x": x_m, "y": y_fid},
-            colors=["#009E73"],
+            colors=[_common.colour(2)],
             marker="circle",
         )
         self.coverage_line = bqplot.Lines(
             x=np.zeros(1),
             y=np.zeros(1),
             scales={"x": x_m, "y": y_cov},
-            colors=["#CC79A7"],
+            colors=[_common.colour(1)],
             marker="square",
         )
         self.metric_figure = bqplot.Figure(
             marks=[self.fid_line, self.coverage_line],
             axes=[
-                bqplot.Axis(scale=x_m, label="step"),
+                _common.follow_ticks(
+                    bqplot.Axis(scale=x_m, label="step", tick_format=_common.STEP_TICKS), 240
+                ),
                 bqplot.Axis(scale=y_fid, side="left", label="classifier-FID"),
                 bqplot.Axis(scale=y_cov, side="right", label="classes"),
             ],
-            title="classifier-FID (green), classes covered (pink)"
-            if self.features == "classifier"
-            else "classifier-FID, classes: off (digits only)",
+            title="digit metrics" if self.features == "classifier" else "digit metrics: off",
             layout=ipywidgets.Layout(width="340px", height="250px"),
+            fig_margin={"top": 30, "bottom": 40, "left": 60, "right": 60},
+        )
+        self.metric_legend = _common.legend(
+            [("classifier-FID (left)", _common.colour(2)), ("classes (right)", _common.colour(1))]
+            if self.features == "classifier"
+            else [("off: these need 28x28 grey digits", _common.INK)]
         )
         # Good samples (precision, density) apart from all the digits (recall, coverage).
-        self.quality_figure, self.quality_lines = _common.curve_figure(
-            "precision / recall, density / coverage"
-            + (" (pixels)" if self.features == "pixels" else ""),
+        self.quality_curves = _common.curve_figure(
+            "quality & diversity" + (" (pixels)" if self.features == "pixels" else ""),
             list(QUALITY),
             [_common.colour(i) for i in (0, 1, 4, 5)],
             y_range=(0.0, 1.05),
             width="340px",
             height="250px",
+            y_label="score",
         )
+        self.quality_figure = self.quality_curves.figure
+        self.quality_lines = self.quality_curves.lines
 
         self.progress = ipywidgets.IntProgress(
             value=0, min=0, max=self.total_steps, description="steps"
@@ -391,9 +401,12 @@ class MNISTTrainer(Panel):
             self.device,
             controls,
             ipywidgets.HBox([self.progress, self.status]),
-            ipywidgets.HBox([self.grid_figure, explore, self.quality_figure]),
+            ipywidgets.HBox([self.grid_figure, explore, self.quality_curves.widget]),
             ipywidgets.HBox(
-                [ipywidgets.VBox([self.loss_figure, self.smoothing]), self.metric_figure]
+                [
+                    ipywidgets.VBox([self.loss_curves.widget, self.smoothing]),
+                    ipywidgets.VBox([self.metric_legend, self.metric_figure]),
+                ]
             ),
             self.errors.widget,
         )
@@ -467,7 +480,7 @@ class MNISTTrainer(Panel):
             quality = np.asarray([m[key] for key in QUALITY], np.float64)
             _common.set_curves(self.quality_lines, steps, quality, fit_y=False)
             top = np.nanmax(quality, initial=1.0)  # density may pass 1: the scale grows
-            self.quality_lines.scales["y"].max = 1.05 * float(top)
+            _common.set_range(self.quality_lines.scales["y"], 0.0, 1.05 * float(top))
         self._show_status()
 
     def _draw_losses(self) -> None:

@@ -219,7 +219,6 @@ class OptimizerRace(Panel):
                 scales=scales,
                 colors=[_common.colour(i)],
                 labels=[name],
-                display_legend=True,
                 stroke_width=2.5,
             )  # fmt: skip
             for i, name in enumerate(self.names)
@@ -245,6 +244,9 @@ class OptimizerRace(Panel):
             x=[self.start[0]], y=[self.start[1]], scales=scales, colors=["white"],
             stroke="black", default_size=90, enable_move=True,
         )  # fmt: skip
+        self.legend = _common.legend(
+            [(name, _common.colour(i)) for i, name in enumerate(self.names)]
+        )  # beside the plot, never on it
         axes = [
             bqplot.Axis(scale=sx, label="x"),
             bqplot.Axis(scale=sy, label="y", side="left"),
@@ -254,7 +256,7 @@ class OptimizerRace(Panel):
                 self.heatmap, self.clicks, *self.paths.values(), self.heads, self.minimum_mark,
                 self.cut_labels, self.start_mark,
             ],
-            axes=axes, legend_location="top-right", title="click the plot to move the start",
+            axes=axes, title="click the plot to move the start",
             fig_margin={"top": 40, "bottom": 40, "left": 50, "right": 20},
             layout=_common.plot_layout("560px", "500px"),
         )  # fmt: skip
@@ -267,7 +269,9 @@ class OptimizerRace(Panel):
         knobs += [c["surface"], c["steps"], ipywidgets.HBox([c["play"], c["frame"]])]
         side = ipywidgets.VBox([*knobs, self.table], layout=_common.side_layout("400px"))
         self.widget = _common.panel(
-            "race", ipywidgets.HBox([self.figure, side]), self.errors.widget
+            "race",
+            ipywidgets.HBox([ipywidgets.VBox([self.figure, self.legend]), side]),
+            self.errors.widget,
         )
 
     # -- computing ----------------------------------------------------------------------
@@ -383,7 +387,7 @@ class OptimizerRace(Panel):
             c["schedule"].observe(guard(self._on_schedule), names="value")
         c["surface"].observe(guard(self._on_surface), names="value")
         c["steps"].observe(guard(self._on_steps), names="value")
-        c["frame"].observe(guard(self._on_frame), names="value")
+        c["frame"].observe(guard(self._on_frame, busy=False), names="value")  # animation
         ipywidgets.jslink((c["play"], "value"), (c["frame"], "value"))
         c["play"].observe(guard(self._on_play), names="value")
         self.start_mark.observe(guard(self._on_start_mark), names=["x", "y"])

@@ -139,7 +139,7 @@ class MinimaxSurface(Panel):
             x=[],
             y=[],
             scales={"x": self._sxs, "y": self._sf},
-            colors=["#000000"],
+            colors=[_common.INK],
             default_size=60,
         )
         self.col = bqplot.Lines(
@@ -153,7 +153,7 @@ class MinimaxSurface(Panel):
             x=[],
             y=[],
             scales={"x": self._sys, "y": self._sf},
-            colors=["#000000"],
+            colors=[_common.INK],
             default_size=60,
         )
         small = ipywidgets.Layout(width="340px", height="210px")

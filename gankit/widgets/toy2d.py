@@ -330,13 +330,13 @@ class Toy2DLab(Panel):
         self._field_points = np.stack(np.meshgrid(fx, fy), -1).reshape(-1, 2).astype(np.float32)
         empty = np.zeros((1, 2))
         m["field"] = bqplot.Lines(
-            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=["#555555"], stroke_width=1
+            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=[_common.INK], stroke_width=1
         )
         m["fake_field"] = bqplot.Lines(
-            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=["#7a0177"], stroke_width=1
+            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=[_common.colour(6)], stroke_width=1
         )
         m["manifold"] = bqplot.Lines(
-            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=["#999999"], stroke_width=0.7
+            x=empty, y=empty, scales={"x": sx, "y": sy}, colors=[_common.INK], stroke_width=0.7
         )
         m["real"] = bqplot.Scatter(
             x=[],
@@ -359,14 +359,17 @@ class Toy2DLab(Panel):
             y=self.drawn[:, 1],
             scales={"x": sx, "y": sy},
             default_size=30,
-            colors=["#000000"],
+            colors=[_common.INK],
         )
         # Clicks add drawn points: the layer lies above the heatmap, arrows and manifold
         # (which would take the click) and below nothing that needs one.
         m["clicks"] = _common.click_layer(
             self.view, sx, sy, self.errors.guard(lambda x, y: self.add_point((x, y)))
         )
-        ax = [bqplot.Axis(scale=sx, label="x1"), bqplot.Axis(scale=sy, side="left")]
+        ax = [
+            bqplot.Axis(scale=sx, label="x1"),
+            bqplot.Axis(scale=sy, side="left", label="x2"),
+        ]
         self.plane = bqplot.Figure(
             marks=[
                 m["heatmap"],
@@ -383,30 +386,44 @@ class Toy2DLab(Panel):
             min_aspect_ratio=1,
             max_aspect_ratio=1,
             layout=ipywidgets.Layout(width="420px", height="420px"),
-            fig_margin={"top": 30, "bottom": 30, "left": 40, "right": 10},
+            fig_margin={"top": 30, "bottom": 40, "left": 45, "right": 10},
         )
-        self.loss_fig, m["losses"] = _common.curve_figure(
-            "losses",
-            ["D loss", "G loss"],
-            [_common.colour(0), _common.colour(1)],
-            smoothed=True,
+        self.plane_legend = _common.legend(
+            [
+                ("real", _common.colour(2)),
+                ("fake", _common.colour(1)),
+                ("manifold, field", _common.INK),
+                ("fakes' pull", _common.colour(6)),
+            ]
         )
-        self.metric_fig, m["metrics"] = _common.curve_figure(
-            "metrics",
-            ["modes (share)", "high quality", "JS (bits)"],
-            [_common.colour(0), _common.colour(2), _common.colour(4)],
-            y_range=(0.0, 1.0),
-        )
-        self.quality_fig, m["quality"] = _common.curve_figure(
-            "quality & diversity",
-            ["precision (sharp)", "recall (all modes)", "density (sharp)", "coverage (all modes)"],
-            [_common.colour(1), _common.colour(0), _common.colour(4), _common.colour(5)],
-            y_range=(0.0, _DENSITY_TOP),
-        )
-        self.w1_fig, m["w1"] = _common.curve_figure(
-            "W1: exact vs critic",
-            [f"exact W1 ({QUALITY_SAMPLES} v {QUALITY_SAMPLES})", self._critic_label()],
-            [_common.colour(0), _common.colour(1)],
+        self.curves = {
+            "losses": _common.curve_figure(
+                "losses", ["D loss", "G loss"], [_common.colour(0), _common.colour(1)],
+                smoothed=True, y_label="loss",
+            ),
+            "metrics": _common.curve_figure(
+                "metrics", ["modes (share)", "high quality", "JS (bits)"],
+                [_common.colour(0), _common.colour(2), _common.colour(4)], y_range=(0.0, 1.0),
+                y_label="share / bits",
+            ),
+            "quality": _common.curve_figure(
+                "quality & diversity",
+                ["precision (sharp)", "recall (all modes)", "density (sharp)",
+                 "coverage (all modes)"],
+                [_common.colour(1), _common.colour(0), _common.colour(4), _common.colour(5)],
+                y_range=(0.0, _DENSITY_TOP), y_label="score",
+            ),
+            "W1": _common.curve_figure(
+                "W1: exact vs critic",
+                [f"exact W1 ({QUALITY_SAMPLES} v {QUALITY_SAMPLES})", self._critic_label()],
+                [_common.colour(0), _common.colour(1)], y_label="W1",
+            ),
+        }  # fmt: skip
+        for view, mark in (("losses", "losses"), ("metrics", "metrics"), ("quality", "quality"),
+                           ("W1", "w1")):  # fmt: skip
+            m[mark] = self.curves[view].lines
+        self.loss_fig, self.metric_fig, self.quality_fig, self.w1_fig = (
+            self.curves[v].figure for v in ("losses", "metrics", "quality", "W1")
         )
         self.marks = m
         self.many_box = ipywidgets.GridBox(
@@ -438,8 +455,15 @@ class Toy2DLab(Panel):
         shows = ipywidgets.HBox([*c["show"].values(), c["smoothing"]])
         plots = ipywidgets.VBox(
             [
-                ipywidgets.HBox([self.plane, ipywidgets.VBox([self.loss_fig, self.metric_fig])]),
-                ipywidgets.HBox([self.quality_fig, self.w1_fig]),
+                ipywidgets.HBox(
+                    [
+                        ipywidgets.VBox([self.plane, self.plane_legend]),
+                        ipywidgets.VBox(
+                            [self.curves["losses"].widget, self.curves["metrics"].widget]
+                        ),
+                    ]
+                ),
+                ipywidgets.HBox([self.curves["quality"].widget, self.curves["W1"].widget]),
             ]
         )
         many = ipywidgets.VBox(
@@ -690,18 +714,18 @@ class Toy2DLab(Panel):
                 raw=self.loss_fig.marks[0],
                 smoothing=self.controls["smoothing"].value,
             )
-        self.loss_fig.layout.display = None if show["losses"] else "none"
+        self.curves["losses"].widget.layout.display = None if show["losses"] else "none"
         if show["metrics"]:
             _common.set_curves(m["metrics"], h[:, 0], np.nan_to_num(h[:, 3:6].T), fit_y=False)
-        self.metric_fig.layout.display = None if show["metrics"] else "none"
+        self.curves["metrics"].widget.layout.display = None if show["metrics"] else "none"
         if show["quality"]:
             shown = np.minimum(h[:, _QUALITY].T, _DENSITY_TOP)
             _common.set_curves(m["quality"], h[:, 0], shown, fit_y=False)
-        self.quality_fig.layout.display = None if show["quality"] else "none"
+        self.curves["quality"].widget.layout.display = None if show["quality"] else "none"
         if show["W1"]:
-            m["w1"].labels = [m["w1"].labels[0], self._critic_label()]
+            self.curves["W1"].relabel([m["w1"].labels[0], self._critic_label()])
             _common.set_curves(m["w1"], h[:, 0], h[:, _W1].T)  # no critic: an unseen line
-        self.w1_fig.layout.display = None if show["W1"] else "none"
+        self.curves["W1"].widget.layout.display = None if show["W1"] else "none"
         self._update_status()
 
     def _draw_arrows(self, mark: bqplot.Lines, points: np.ndarray, length: float) -> None:
@@ -825,7 +849,7 @@ class Toy2DLab(Panel):
     # -- events ------------------------------------------------------------------------
     def _wire(self) -> None:
         c, guard = self.controls, self.errors.guard
-        c["play"].observe(guard(self._on_tick), names="value")
+        c["play"].observe(guard(self._on_tick, busy=False), names="value")  # frames: no flicker
         c["step"].on_click(guard(lambda b: self.step()))
         c["step_d"].on_click(guard(lambda b: self.step("d")))
         c["step_g"].on_click(guard(lambda b: self.step("g")))
