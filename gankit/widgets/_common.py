@@ -95,9 +95,10 @@ _SWATCH = {
 }
 
 
-def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line") -> str:
+def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line", title: str = "") -> str:
     """The markup of a legend: per entry ``(label, colour)`` a swatch in the colour and the
-    label in the theme's text colour (a pale line colour would make pale text).
+    label in the theme's text colour (a pale line colour would make pale text); a
+    ``title`` (the plot's) leads the line in bold, so title and key read as one.
 
     >>> legend_html([("SGD", "#0072B2")]).count("gankit-legend-item")
     1
@@ -110,6 +111,8 @@ def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line") -> str:
         f'<span style="margin-left:5px">{html.escape(str(label))}</span></span>'
         for label, colour in entries
     )
+    if title:
+        items = f'<b class="gankit-legend-title">{html.escape(title)}</b>' + items
     return (
         '<div class="gankit-legend" style="display:flex;flex-wrap:wrap;gap:2px 14px;'
         "font-size:12px;line-height:18px;color:var(--jp-ui-font-color1,#212121);"
@@ -117,14 +120,16 @@ def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line") -> str:
     )
 
 
-def legend(entries: Sequence[tuple[str, str]], kind: str = "line") -> ipywidgets.HTML:
+def legend(
+    entries: Sequence[tuple[str, str]], kind: str = "line", title: str = ""
+) -> ipywidgets.HTML:
     """A legend to put beside (or above) a plot, outside its plotting area, so it never
     hides data: an ``HTML`` widget of :func:`legend_html`. Update it with ``.value``.
 
     >>> legend([("D loss", PALETTE[0]), ("G loss", PALETTE[1])]).value.count("</span></span>")
     2
     """
-    box = ipywidgets.HTML(legend_html(entries, kind))
+    box = ipywidgets.HTML(legend_html(entries, kind, title))
     box.add_class("gankit-legend-box")
     return box
 
@@ -192,6 +197,7 @@ BUSY = "gankit-busy"
 STYLE = """<style>
 .gankit-readout { border-collapse: collapse; font-size: 12px; }
 .gankit-readout th, .gankit-readout td { padding: 1px 8px; white-space: nowrap; }
+.gankit-readout th { white-space: normal; max-width: 11em; vertical-align: bottom; }
 .gankit-readout th { border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }
 .gankit-busy .bqplot, .gankit-busy .gankit-readout, .gankit-busy .gankit-legend {
   opacity: 0.3; transition: opacity 0.1s 0.2s;
@@ -468,7 +474,7 @@ def nice_ticks(low: float, high: float, count: int) -> list[float]:
     """About ``count`` round tick values between ``low`` and ``high`` (steps of 1, 2 or 5
     times a power of ten, as d3 picks them).
 
-    >>> nice_ticks(0.0, 1.05, 4)
+    >>> nice_ticks(0.0, 1.05, 3)
     [0.0, 0.5, 1.0]
     >>> nice_ticks(-3.2, 118.0, 5)
     [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
@@ -476,11 +482,19 @@ def nice_ticks(low: float, high: float, count: int) -> list[float]:
     span = high - low
     if not (math.isfinite(span) and span > 0) or count < 1:
         return [low] if math.isfinite(low) else []
-    step = 10.0 ** math.floor(math.log10(span / count))
-    for factor in (1, 2, 5, 10):
-        if span / (factor * step) <= count + 1:
-            step *= factor
-            break
+    rough = span / count
+    power = 10.0 ** math.floor(math.log10(rough))
+    error = rough / power
+    factor = (
+        10
+        if error >= math.sqrt(50)
+        else 5
+        if error >= math.sqrt(10)
+        else 2
+        if error >= math.sqrt(2)
+        else 1
+    )
+    step = factor * power
     first = math.ceil(low / step - 1e-9)
     return [round(k * step, 12) for k in range(first, math.floor(high / step + 1e-9) + 1)]
 
@@ -539,7 +553,8 @@ class Curves(NamedTuple):
     def relabel(self, labels: Sequence[str]) -> None:
         """Give the curves new names, in the lines and in the legend."""
         self.lines.labels = list(labels)
-        self.legend.value = legend_html(list(zip(labels, self.lines.colors, strict=True)))
+        entries = list(zip(labels, self.lines.colors, strict=True))
+        self.legend.value = legend_html(entries, title=self.figure.title)
 
 
 def _px(size: str) -> int:
@@ -596,6 +611,7 @@ def curve_figure(
     figure = bqplot.Figure(
         marks=marks,
         title=title,
+        title_style={"display": "none"},  # it leads the legend line above the plot
         axes=[
             follow_ticks(
                 bqplot.Axis(scale=x_scale, label="step", tick_format=STEP_TICKS), _px(width)
@@ -605,9 +621,9 @@ def curve_figure(
             ),
         ],
         layout=ipywidgets.Layout(width=width, height=height),
-        fig_margin={"top": 30, "bottom": 40, "left": 55, "right": 20},
+        fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 20},
     )
-    key = legend(list(zip(labels, colours, strict=True)))
+    key = legend(list(zip(labels, colours, strict=True)), title=title)
     box = ipywidgets.VBox([key, figure], layout=ipywidgets.Layout(width=width, flex="0 0 auto"))
     return Curves(box, figure, lines, key)
 

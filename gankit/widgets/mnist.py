@@ -315,12 +315,14 @@ class MNISTTrainer(Panel):
             ],
             title="digit metrics" if self.features == "classifier" else "digit metrics: off",
             layout=ipywidgets.Layout(width="340px", height="250px"),
-            fig_margin={"top": 30, "bottom": 40, "left": 60, "right": 60},
+            title_style={"display": "none"},  # it leads the legend line above the plot
+            fig_margin={"top": 10, "bottom": 40, "left": 60, "right": 60},
         )
         self.metric_legend = _common.legend(
             [("classifier-FID (left)", _common.colour(2)), ("classes (right)", _common.colour(1))]
             if self.features == "classifier"
-            else [("off: these need 28x28 grey digits", _common.INK)]
+            else [("off: these need 28x28 grey digits", _common.INK)],
+            title=self.metric_figure.title,
         )
         # Good samples (precision, density) apart from all the digits (recall, coverage).
         self.quality_curves = _common.curve_figure(

@@ -119,11 +119,12 @@ def figure(
             bqplot.Axis(scale=sy, label=y_label, side="left"),
         ],
         title=title,
-        fig_margin={"top": 40 if title else 15, "bottom": 45, "left": 60, "right": 20},
+        title_style={"display": "none"},  # it leads the legend line above the plot
+        fig_margin={"top": 15, "bottom": 45, "left": 60, "right": 20},
         layout=_common.plot_layout(width, height),
         animation_duration=0,
     )
-    box = ipywidgets.VBox([_common.legend(entries), plot])
+    box = ipywidgets.VBox([_common.legend(entries, title=title), plot])
     box.add_class("gankit-figure")
     box.figure = plot
     return box
