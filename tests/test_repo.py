@@ -50,3 +50,39 @@ def test_the_lab_install_can_rerun_the_lessons():
         needs.add("pytest-xdist")
     assert needs <= lab, f"the lab extra lacks {sorted(needs - lab)} for pytest --nbval lessons/"
     assert "jupyterlab" in lab
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def test_stored_lessons_show_pictures_of_their_panels_not_dead_widgets():
+    """A lesson opened before it runs (JupyterLab, GitHub, nbviewer) shows a picture where
+    each panel and figure will be: no stored output is a widget view whose model died with
+    the kernel that made it, and no notebook carries saved widget state that nothing uses.
+    (scripts/store_pictures.py takes the pictures in the browser.)"""
+    import base64
+    import json
+    import struct
+
+    with_pictures = []
+    for lesson in sorted((ROOT / "lessons").glob("*.ipynb")):
+        nb = json.loads(lesson.read_text())
+        assert "widgets" not in nb["metadata"], f"{lesson.name}: saved widget state"
+        pictures = 0
+        for index, cell in enumerate(nb["cells"]):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                assert WIDGET_VIEW not in data, f"{lesson.name} cell {index}: a dead widget view"
+                if not output.get("metadata", {}).get("gankit", {}).get("picture"):
+                    continue
+                png = base64.b64decode("".join(data["image/png"]))
+                assert png[:8] == b"\x89PNG\r\n\x1a\n", f"{lesson.name} cell {index}: not a PNG"
+                width, height = struct.unpack(">II", png[16:24])
+                assert width >= 200 and height >= 100, (
+                    f"{lesson.name} cell {index}: {width}x{height}"
+                )
+                assert data.get("text/plain"), f"{lesson.name} cell {index}: no text for nbval"
+                pictures += 1
+        if pictures:
+            with_pictures.append(lesson.name[:2])
+    assert with_pictures == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]

@@ -557,7 +557,7 @@ class Curves(NamedTuple):
         self.legend.value = legend_html(entries, title=self.figure.title)
 
 
-def _px(size: str) -> int:
+def px(size: str) -> int:
     """``"360px"`` as 360 (sizes the panels set are in pixels)."""
     return int(float(size.removesuffix("px")))
 
@@ -614,10 +614,10 @@ def curve_figure(
         title_style={"display": "none"},  # it leads the legend line above the plot
         axes=[
             follow_ticks(
-                bqplot.Axis(scale=x_scale, label="step", tick_format=STEP_TICKS), _px(width)
+                bqplot.Axis(scale=x_scale, label="step", tick_format=STEP_TICKS), px(width)
             ),
             follow_ticks(
-                bqplot.Axis(scale=y_scale, side="left", label=y_label or title), _px(height) - 70
+                bqplot.Axis(scale=y_scale, side="left", label=y_label or title), px(height) - 70
             ),
         ],
         layout=ipywidgets.Layout(width=width, height=height),

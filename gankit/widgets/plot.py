@@ -71,7 +71,9 @@ def figure(
         cats = list(range(heights.shape[1])) if categories is None else list(categories)
         if heights.ndim != 2 or heights.shape[1] != len(cats):
             raise ValueError(f"bars must each have one height per category ({len(cats)})")
-        sx, sy = bqplot.OrdinalScale(), bqplot.LinearScale(min=0.0)
+        top = float(np.nanmax(heights, initial=0.0)) * 1.05 or 1.0
+        sx, sy = bqplot.OrdinalScale(), bqplot.LinearScale(min=0.0, max=top)  # bqplot's bars
+        # draw nothing on a scale without both ends
         colours = [_common.colour(i) for i in range(len(bars))]
         marks = [
             bqplot.Bars(
@@ -84,11 +86,14 @@ def figure(
         ]
         entries = list(zip(bars, colours, strict=True))
     else:
-        sx, sy = (
-            _common.scales(view)
-            if view is not None
-            else (bqplot.LinearScale(), bqplot.LinearScale())
-        )
+        if view is None:  # pinned to the finite data (a NaN never blows an axis up)
+            sx, sy = bqplot.LinearScale(), bqplot.LinearScale()
+            pairs = [_series(f"series {n!r}", v) for n, v in [*lines.items(), *dots.items()]]
+            xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+            _common.fit_scale(sx, np.concatenate([*xs, [p[0] for p in points.values()]]))
+            _common.fit_scale(sy, np.concatenate([*ys, [p[1] for p in points.values()]]))
+        else:
+            sx, sy = _common.scales(view)
         marks = []
         for i, (name, value) in enumerate([*lines.items(), *dots.items()]):
             x, y = _series(f"series {name!r}", value)
@@ -115,8 +120,12 @@ def figure(
     plot = bqplot.Figure(
         marks=marks,
         axes=[
-            bqplot.Axis(scale=sx, label=x_label),
-            bqplot.Axis(scale=sy, label=y_label, side="left"),
+            bqplot.Axis(scale=sx, label=x_label)
+            if bars
+            else _common.follow_ticks(bqplot.Axis(scale=sx, label=x_label), _common.px(width) - 80),
+            _common.follow_ticks(
+                bqplot.Axis(scale=sy, label=y_label, side="left"), _common.px(height) - 60
+            ),
         ],
         title=title,
         title_style={"display": "none"},  # it leads the legend line above the plot
