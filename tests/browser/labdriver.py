@@ -464,6 +464,69 @@ JS_WIDGET_ERRORS = """
 """
 
 
+# What a reader sees wrong in a panel's drawing: text that spills out of its figure or is
+# cut short in a control's label, tick labels on top of each other, a legend on the data.
+JS_LAYOUT_FAULTS = """
+(el) => {
+  const faults = [];
+  const box = (n) => n.getBoundingClientRect();
+  const overlap = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) *
+                            Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  const shown = (n) => { const r = box(n); return r.width > 0 && r.height > 0; };
+  el.querySelectorAll('.bqplot.figure').forEach((fig) => {
+    if (!shown(fig)) return;
+    const title = (fig.querySelector('.mainheading') || {}).textContent || 'untitled';
+    const frame = box(fig);
+    fig.querySelectorAll('svg text').forEach((t) => {
+      if (!shown(t) || !(t.textContent || '').trim()) return;
+      const r = box(t);
+      if (r.left < frame.left - 2 || r.right > frame.right + 2 ||
+          r.top < frame.top - 2 || r.bottom > frame.bottom + 2) {
+        faults.push(`figure '${title}': text '${t.textContent.slice(0, 40)}' spills out`);
+      }
+    });
+    fig.querySelectorAll('g.axis').forEach((axis) => {
+      const texts = [...axis.querySelectorAll('.tick text')].filter(shown);
+      const ticks = texts.map(box);
+      for (let i = 1; i < ticks.length; i++) {
+        if (overlap(ticks[i - 1], ticks[i]) > 1) {
+          const pair = `'${texts[i - 1].textContent}' and '${texts[i].textContent}'`;
+          faults.push(`figure '${title}': tick labels ${pair} overlap`);
+          break;
+        }
+      }
+    });
+    const area = fig.querySelector('.plotarea_background, rect.plotarea_background');
+    fig.querySelectorAll('g.legend').forEach((legend) => {
+      if (shown(legend) && legend.childElementCount && area && overlap(box(legend), box(area)) > 1) {
+        faults.push(`figure '${title}': a legend lies on the plotting area`);
+      }
+    });
+  });
+  el.querySelectorAll('.widget-label, .widget-readout, button.widget-button').forEach((label) => {
+    if (shown(label) && label.scrollWidth > label.clientWidth + 1) {
+      const what = (label.textContent || '').trim().slice(0, 40);
+      faults.push(`text cut short: '${what}' (${label.clientWidth} of ${label.scrollWidth} px)`);
+    }
+  });
+  return [...new Set(faults)];
+}
+"""
+
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
+def set_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme (``light`` or ``dark``) and wait for it to apply."""
+    page.evaluate(
+        "async (t) => await window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})",
+        THEMES[theme],
+    )
+    want = "true" if theme == "light" else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{want}'")
+    time.sleep(0.3)  # the figures repaint with the theme's colours
+
+
 def panel_callback_errors(panel) -> list[str]:
     """Errors a panel's own Output widget shows (where panels put callback errors): a
     gankit panel's one-sentence error box, or a traceback printed to stderr."""
@@ -546,8 +609,18 @@ def run_notebook(
                     f"{name}: {done['how']} did not change what the panel draws within {REACT_S} s"
                 )
         report.errors += [f"{name}: callback error: {e}" for e in panel_callback_errors(panel)]
+        report.errors += [f"{name}: {f}" for f in panel.evaluate(JS_LAYOUT_FAULTS)]
         panel.screenshot(path=str(shots / f"panel{info['index']}-{name}.png"))
         report.panels.append(entry)
+    if panels:  # every panel again in the dark theme: what it draws must still read there
+        set_theme(page, "dark")
+        for info in panels:
+            panel = page.locator(f"[data-gankit-test='{info['index']}']")
+            name = "-".join(info["names"]) or f"panel{info['index']}"
+            panel.scroll_into_view_if_needed()
+            report.errors += [f"{name} (dark): {f}" for f in panel.evaluate(JS_LAYOUT_FAULTS)]
+            panel.screenshot(path=str(shots / f"panel{info['index']}-{name}-dark.png"))
+        set_theme(page, "light")
     report.errors += [f"widget failed to render: {t}" for t in page.evaluate(JS_WIDGET_ERRORS)]
     wait_kernel_idle(page)
     report.memory_mib["after its panels were used"] = lab.kernel_rss_mib(relpath)
