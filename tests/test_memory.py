@@ -24,8 +24,7 @@ def test_every_backend_compile_is_followed_by_a_trim(monkeypatch):
 
 
 def _rss_mib() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+    return _memory.rss_mib()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -58,3 +57,32 @@ def test_gan_structures_pushed_out_of_the_cache_give_their_memory_back(monkeypat
     before = gk.compile_count("train")
     kept.train_steps(x, steps=3, batch_size=16)
     assert gk.compile_count("train") == before
+
+
+def test_a_kernel_that_grew_gives_back_before_its_next_program(monkeypatch):
+    """A lesson of a few large GANs never fills the cache of structures; once the kernel
+    has grown by GROWTH_MIB since the last release, the next new program releases first."""
+    readings = iter([500.0, 520.0, 500.0 + _memory.GROWTH_MIB + 1, 480.0, 490.0])
+    monkeypatch.setattr(_memory, "rss_mib", lambda: next(readings))
+    monkeypatch.setattr(_memory, "_mark", None)
+    released = []
+    monkeypatch.setattr(_memory, "release", lambda: released.append(1))
+    assert not _memory.release_if_grown()  # the first look takes the measure
+    assert not _memory.release_if_grown()  # 20 MiB more: nothing to do
+    assert _memory.release_if_grown() and released == [1]  # grown past the bar: released
+    monkeypatch.setattr(_memory, "_mark", 600.0)
+    assert not _memory.release_if_grown()  # smaller than the mark: a new mark, no release
+    assert _memory._mark == 480.0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_new_gan_program_in_a_grown_kernel_releases(monkeypatch):
+    import gankit as gk
+
+    monkeypatch.setattr(_memory, "_mark", (_memory.rss_mib() or 0.0) - 10 * _memory.GROWTH_MIB)
+    released = []
+    real = _memory.release
+    monkeypatch.setattr(_memory, "release", lambda: released.append(1) or real())
+    g = gk.models.mlp_generator(noise_dim=2, layers=1, units=5)
+    gk.GAN(g, gk.models.mlp_discriminator(layers=1, units=5)).sample(4)
+    assert released == [1]

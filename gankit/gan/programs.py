@@ -107,6 +107,7 @@ class Programs:
                 _SHARED.move_to_end(full)
                 fn = _SHARED[full]
             else:
+                _memory.release_if_grown()  # a kernel that grew gives back first
                 fn = _SHARED[full] = build()
                 if len(_SHARED) > _SHARED_MAX:
                     # The older half goes at once: releasing JAX's traces of them costs

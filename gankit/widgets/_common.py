@@ -155,7 +155,7 @@ def fit_labels(widget: ipywidgets.Widget) -> None:
         if isinstance(w, ipywidgets.Box):
             stack.extend(w.children)
         text = getattr(w, "description", "") or ""
-        if isinstance(w, ipywidgets.Button):
+        if isinstance(w, ipywidgets.Button | ipywidgets.Checkbox):  # text beside, not in a box
             if text and w.layout.width is None:
                 w.layout.width = "auto"
                 w.layout.flex = w.layout.flex or "0 0 auto"  # a full row must not squeeze it

@@ -287,7 +287,9 @@ class Toy2DLab(Panel):
                 options=gk.models.NOISES, value=noise, description="noise", style=lw
             ),
             "steps_per_frame": whole("steps_per_frame", spf, 1, 500, "steps / frame"),
-            "slow": ipywidgets.Checkbox(value=False, description="slow motion (one update)"),
+            "slow": ipywidgets.Checkbox(
+                value=False, description="slow motion (one update)", indent=False
+            ),
             "play": ipywidgets.Play(
                 value=0, min=0, max=10**9, step=1, interval=50, description="play"
             ),
@@ -452,7 +454,10 @@ class Toy2DLab(Panel):
             [c["g_optimizer"], c["g_lr"], c["d_optimizer"], c["d_lr"], c["steps_per_frame"]]
         )
         arch = ipywidgets.VBox([c["layers"], c["units"], c["noise_dim"], c["noise"]])
-        shows = ipywidgets.HBox([*c["show"].values(), c["smoothing"]])
+        c["smoothing"].layout = ipywidgets.Layout(width="300px", flex="0 0 auto")
+        shows = ipywidgets.HBox(  # wraps rather than squeezing the slider to nothing
+            [*c["show"].values(), c["smoothing"]], layout=ipywidgets.Layout(flex_flow="row wrap")
+        )
         plots = ipywidgets.VBox(
             [
                 ipywidgets.HBox(

@@ -503,7 +503,8 @@ JS_LAYOUT_FAULTS = """
       }
     });
   });
-  el.querySelectorAll('.widget-label, .widget-readout, button.widget-button').forEach((label) => {
+  const texts = '.widget-label, .widget-label-basic, .widget-readout, button.widget-button';
+  el.querySelectorAll(texts).forEach((label) => {
     if (shown(label) && label.scrollWidth > label.clientWidth + 1) {
       const what = (label.textContent || '').trim().slice(0, 40);
       faults.push(`text cut short: '${what}' (${label.clientWidth} of ${label.scrollWidth} px)`);
@@ -653,7 +654,8 @@ x, y = paths(0.1)
 lines = bq.Lines(x=x, y=y, scales={"x": sx, "y": sy}, labels=names, display_legend=True)
 fig = bq.Figure(marks=[lines], axes=[bq.Axis(scale=sx), bq.Axis(scale=sy, side="left")],
                 animation_duration=0, layout=W.Layout(width="480px", height="420px"))
-lr = W.FloatSlider(value=0.1, min=0.01, max=0.5, step=0.01, description="learning rate")
+lr = W.FloatSlider(value=0.1, min=0.01, max=0.5, step=0.01, description="learning rate",
+                 style={"description_width": "initial"})
 errors = W.Output()
 
 

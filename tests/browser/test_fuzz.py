@@ -46,6 +46,7 @@ def drag_to_both_ends(page, panel) -> list[str]:
     handle = slider_handle(panel)
     if handle is None:
         return []
+    handle.scroll_into_view_if_needed()  # a tall panel's top may lie under the toolbar
     seen = [handle.evaluate(JS_READOUT)]
     track = handle.locator("xpath=ancestor::*[contains(@class,'noUi-target')][1]")
     box = track.bounding_box()
