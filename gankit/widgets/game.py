@@ -271,12 +271,14 @@ class GameTrajectories(Panel):
             update_on_move=True,
         )
         self.figure = bqplot.Figure(
+            # The click layer lies above the field's arrows (which would take a click) and
+            # below the start's dot, which stays draggable.
             marks=[
-                self.clicks,
                 self.field,
                 self.equilibrium,
                 *self.lines.values(),
                 self.ends,
+                self.clicks,
                 self.start_mark,
             ],
             axes=[

@@ -1,11 +1,14 @@
-"""A real mouse on the plots: a click lands where the panel says to click.
+"""A real mouse on the plots: a click lands where each panel says to click.
 
-The heatmaps of the optimizer race and the toy 2-D lab cover their plots; a click must
-still reach the panel (the race moves its start there, the toy lab adds a drawn point),
-with every view of the toy lab shown.
+The heatmaps of the optimizer race and the toy 2-D lab, and the game panel's field of
+arrows, cover their plots; a click must still reach the panel (the race and the game
+panel move their start there, the toy lab adds a drawn point, with every view shown, the
+minimax surface moves its point).
 """
 
 from __future__ import annotations
+
+import time
 
 from .labdriver import JS_DRAWN, ROOT, click_plot, run_notebook, wait_kernel_idle, write_notebook
 
@@ -50,5 +53,42 @@ def test_a_click_on_the_race_heatmap_moves_the_start(lab, page, artifacts) -> No
 def test_a_click_on_the_toy_lab_adds_a_point_with_every_view_shown(lab, page, artifacts) -> None:
     pg, watch = page
     result = _clicked(pg, lab, artifacts, "toy_click", [TOY])
+    assert result["changed"], result
+    assert not watch.errors + watch.offsite
+
+
+GAME = """\
+import gankit as gk
+game = gk.widgets.GameTrajectories("bilinear", schemes=["simultaneous", "extragradient"], steps=80)
+game"""
+
+SURFACE = """\
+import gankit as gk
+surface = gk.widgets.MinimaxSurface("bilinear", point=(1.0, 0.5))
+surface"""
+
+
+def test_a_click_on_a_field_arrow_of_the_game_plot_moves_the_start(lab, page, artifacts) -> None:
+    """The game panel's field arrows cover its plane; a click on one still moves the start."""
+    pg, watch = page
+    write_notebook(ROOT / NOTEBOOKS / "game_click.ipynb", [GAME])
+    report = run_notebook(pg, lab, f"{NOTEBOOKS}/game_click.ipynb", artifacts / "_game_click")
+    assert not report.errors, report.errors
+    panel = pg.locator("[data-gankit-test='0']")
+    wait_kernel_idle(pg)
+    arrows = panel.locator("svg .dot")  # the field's arrows: the figure's first scatter
+    box = arrows.nth(arrows.count() // 3).bounding_box()
+    before = panel.evaluate(JS_DRAWN)
+    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    time.sleep(0.3)  # the click's message on its way to the kernel
+    wait_kernel_idle(pg)
+    after = panel.evaluate(JS_DRAWN)
+    assert after["paths"] != before["paths"], "the click on an arrow did not move the start"
+    assert not watch.errors + watch.offsite
+
+
+def test_a_click_on_the_minimax_surface_moves_its_point(lab, page, artifacts) -> None:
+    pg, watch = page
+    result = _clicked(pg, lab, artifacts, "surface_click", [SURFACE])
     assert result["changed"], result
     assert not watch.errors + watch.offsite

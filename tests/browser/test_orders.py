@@ -40,7 +40,7 @@ import numpy as np
 g, d = gk.image_models.build_pair("mlp")
 images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
 trainer = gk.widgets.MNISTTrainer(
-    gk.GAN(g, d), images, total_steps=600, chunk_steps=2, metric_every=0, grid=2
+    gk.GAN(g, d), images, total_steps=400, chunk_steps=20, metric_every=0, grid=2
 )
 trainer"""
 
