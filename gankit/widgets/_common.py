@@ -36,6 +36,7 @@ import functools
 import html
 import math
 import struct
+import threading
 import traceback
 import weakref
 import zlib
@@ -190,17 +191,19 @@ def side_layout(width: str) -> ipywidgets.Layout:
 
 #: The CSS class of a panel whose callback is running.
 BUSY = "gankit-busy"
+#: A callback that runs longer than this (seconds) marks its panel busy.
+BUSY_AFTER_S = 0.15
 
 #: The look every panel shares: readout tables that keep their columns apart and their
-#: numbers on one line, and the busy state (plots and tables greyed after 0.2 s, so a fast
-#: callback never flickers, and a "computing" line).
+#: numbers on one line, and the busy state (plots and tables greyed, and a "computing"
+#: line, once a callback has run for BUSY_AFTER_S: a quick one never flickers).
 STYLE = """<style>
 .gankit-readout { border-collapse: collapse; font-size: 12px; }
 .gankit-readout th, .gankit-readout td { padding: 1px 8px; white-space: nowrap; }
 .gankit-readout th { white-space: normal; max-width: 11em; vertical-align: bottom; }
 .gankit-readout th { border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }
 .gankit-busy .bqplot, .gankit-busy .gankit-readout, .gankit-busy .gankit-legend {
-  opacity: 0.3; transition: opacity 0.1s 0.2s;
+  opacity: 0.3; transition: opacity 0.1s;
 }
 .gankit-panel.gankit-busy::before {
   content: "computing…"; color: var(--jp-ui-font-color2, #616161); font-size: 12px;
@@ -250,25 +253,46 @@ class ErrorBox:
         self.widget = ipywidgets.Output()
         self.widget.add_class("gankit-errors")
         self.last_error: BaseException | None = None
-        #: The panel's box, marked ``gankit-busy`` while a guarded callback runs (the base
-        #: :class:`gankit.widgets.Panel` sets it): its plots and tables grey out and it says
-        #: "computing", so a slow first choice never shows the old result under a new name.
+        #: The panel's box, marked ``gankit-busy`` while a slow guarded callback runs (the
+        #: base :class:`gankit.widgets.Panel` sets it): its plots and tables grey out and it
+        #: says "computing", so a slow first choice never shows the old result under a new
+        #: name.
         self.busy_widget: ipywidgets.DOMWidget | None = None
         self._depth = 0
 
     @contextlib.contextmanager
     def busy(self) -> Iterator[None]:
-        """Mark the panel busy for the duration (nested uses mark it once)."""
+        """Mark the panel busy if what runs inside takes longer than :data:`BUSY_AFTER_S`
+        (a timer marks it, so a quick callback sends the browser nothing more); nested
+        uses mark it once."""
         box = self.busy_widget
         self._depth += 1
-        if box is not None and self._depth == 1:
-            box.add_class(BUSY)
+        if box is None or self._depth > 1:
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        lock, shown, done = threading.Lock(), [False], [False]
+
+        def show() -> None:
+            with lock:
+                if not done[0]:
+                    box.add_class(BUSY)
+                    shown[0] = True
+
+        timer = threading.Timer(BUSY_AFTER_S, show)
+        timer.daemon = True
+        timer.start()
         try:
             yield
         finally:
             self._depth -= 1
-            if box is not None and self._depth == 0:
-                box.remove_class(BUSY)
+            timer.cancel()
+            with lock:
+                done[0] = True
+                if shown[0]:
+                    box.remove_class(BUSY)
 
     @property
     def message(self) -> str:
