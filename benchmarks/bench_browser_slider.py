@@ -4,7 +4,7 @@ Starts JupyterLab on 127.0.0.1 and Debian's Chromium (as the browser tests do), 
 ``GameTrajectories`` panel (six schemes x 500 steps on the bilinear game, as in lesson 05),
 focuses its learning-rate slider and presses an arrow key ``--presses`` times. Each press
 is timed inside the page, from the trusted ``keydown`` on the slider handle to the first
-mutation of a trajectory ``path``'s ``d`` attribute (axes excluded), so Playwright's own
+mutation of a trajectory ``path``'s ``d`` attribute (axes and legends excluded), so Playwright's own
 round trips do not count. The kernel is let go idle between presses, as between a
 student's key presses. Prints the median (target: under 300 ms), the 90th percentile and
 the machine. Needs /usr/bin/chromium (``apt-get install -y chromium``).
@@ -47,7 +47,9 @@ JS_INSTRUMENT = """
   new MutationObserver((records) => {
     const g = window.__gk;
     if (g.t0 === null || g.t1 !== null) return;
-    if (records.some(r => r.target.tagName === 'path' && !r.target.closest('.axis')))
+    // A trajectory's path: not an axis, and not bqplot's legend (which redraws its own
+    // little paths on every data change, sooner than the trajectories themselves).
+    if (records.some(r => r.target.tagName === 'path' && !r.target.closest('.axis, .legend, .g_legend')))
       g.t1 = performance.now();
   }).observe(panel, {attributes: true, attributeFilter: ['d'], subtree: true});
   handle.setAttribute('data-gankit-bench', '1');
