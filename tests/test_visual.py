@@ -63,7 +63,11 @@ def test_every_axis_is_labelled(panel):
     for figure in (w for w in _walk(panel.widget) if isinstance(w, bqplot.Figure)):
         if not figure.axes:  # an image grid: pictures, no axes
             continue
-        unlabelled = [a.side or "bottom" for a in figure.axes if not a.label]
+        unlabelled = [
+            a.side or "bottom"
+            for a in figure.axes
+            if not a.label and not (isinstance(a, bqplot.ColorAxis) and figure.title)
+        ]  # a colour bar is named by its figure's title
         assert not unlabelled, (type(panel).__name__, figure.title, unlabelled)
 
 

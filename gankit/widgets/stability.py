@@ -161,7 +161,9 @@ class StabilityMap(Panel):
         axes = [
             bqplot.Axis(scale=self._sx, label="learning rate"),
             bqplot.Axis(scale=self._sy, side="left", label=axis),
-            bqplot.ColorAxis(scale=self._sc, side="right", label="spectral radius"),
+            # No label: the title names what the colours measure (a label here lies over
+            # the map, and changes with the metric).
+            bqplot.ColorAxis(scale=self._sc, side="right"),
         ]
         self._axes = axes
         self.figure = bqplot.Figure(
@@ -277,9 +279,6 @@ class StabilityMap(Panel):
         with self.boundary.hold_sync():
             self.boundary.x = (lrs[cols] + lrs[cols + 1]) / 2
             self.boundary.y = vals[rows]
-        self._axes[2].label = (
-            "spectral radius" if self.metric.value == "radius" else "growth per step"
-        )
         self._sy.min, self._sy.max = float(vals[0]), float(vals[-1])
         self._update_marker()
 
