@@ -89,14 +89,10 @@ def colour(index: int) -> str:
 
 # -- legends: beside the plot, never on it ---------------------------------------------
 
-_SWATCH = {
-    "line": "display:inline-block;width:16px;height:3px;vertical-align:middle;background:{c}",
-    "dot": "display:inline-block;width:9px;height:9px;border-radius:50%;vertical-align:middle;"
-    "background:{c}",
-}
+_SWATCH = "display:inline-block;width:16px;height:3px;vertical-align:middle;background:{c}"
 
 
-def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line", title: str = "") -> str:
+def legend_html(entries: Sequence[tuple[str, str]], title: str = "") -> str:
     """The markup of a legend: per entry ``(label, colour)`` a swatch in the colour and the
     label in the theme's text colour (a pale line colour would make pale text); a
     ``title`` (the plot's) leads the line in bold, so title and key read as one.
@@ -104,11 +100,9 @@ def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line", title: s
     >>> legend_html([("SGD", "#0072B2")]).count("gankit-legend-item")
     1
     """
-    if kind not in _SWATCH:
-        raise ValueError(f"kind must be one of {sorted(_SWATCH)}, got {kind!r}")
     items = "".join(
         '<span class="gankit-legend-item" style="white-space:nowrap">'
-        f'<span style="{_SWATCH[kind].format(c=html.escape(colour))}"></span>'
+        f'<span style="{_SWATCH.format(c=html.escape(colour))}"></span>'
         f'<span style="margin-left:5px">{html.escape(str(label))}</span></span>'
         for label, colour in entries
     )
@@ -121,16 +115,14 @@ def legend_html(entries: Sequence[tuple[str, str]], kind: str = "line", title: s
     )
 
 
-def legend(
-    entries: Sequence[tuple[str, str]], kind: str = "line", title: str = ""
-) -> ipywidgets.HTML:
+def legend(entries: Sequence[tuple[str, str]], title: str = "") -> ipywidgets.HTML:
     """A legend to put beside (or above) a plot, outside its plotting area, so it never
     hides data: an ``HTML`` widget of :func:`legend_html`. Update it with ``.value``.
 
     >>> legend([("D loss", PALETTE[0]), ("G loss", PALETTE[1])]).value.count("</span></span>")
     2
     """
-    box = ipywidgets.HTML(legend_html(entries, kind, title))
+    box = ipywidgets.HTML(legend_html(entries, title))
     box.add_class("gankit-legend-box")
     return box
 
@@ -200,8 +192,8 @@ BUSY_AFTER_S = 0.15
 STYLE = """<style>
 .gankit-readout { border-collapse: collapse; font-size: 12px; }
 .gankit-readout th, .gankit-readout td { padding: 1px 8px; white-space: nowrap; }
-.gankit-readout th { white-space: normal; max-width: 11em; vertical-align: bottom; }
-.gankit-readout th { border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }
+.gankit-readout th { white-space: normal; max-width: 11em; vertical-align: bottom;
+  border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }
 .gankit-busy .bqplot, .gankit-busy .gankit-readout, .gankit-busy .gankit-legend {
   opacity: 0.3; transition: opacity 0.1s;
 }

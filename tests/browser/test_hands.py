@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from .labdriver import JS_DRAWN, ROOT, click_plot, run_notebook, wait_kernel_idle, write_notebook
 
 NOTEBOOKS = "tests/browser/artifacts/_notebooks"
@@ -50,13 +52,6 @@ def test_a_click_on_the_race_heatmap_moves_the_start(lab, page, artifacts) -> No
     assert not watch.errors + watch.offsite
 
 
-def test_a_click_on_the_toy_lab_adds_a_point_with_every_view_shown(lab, page, artifacts) -> None:
-    pg, watch = page
-    result = _clicked(pg, lab, artifacts, "toy_click", [TOY])
-    assert result["changed"], result
-    assert not watch.errors + watch.offsite
-
-
 GAME = """\
 import gankit as gk
 game = gk.widgets.GameTrajectories("bilinear", schemes=["simultaneous", "extragradient"], steps=80)
@@ -87,8 +82,13 @@ def test_a_click_on_a_field_arrow_of_the_game_plot_moves_the_start(lab, page, ar
     assert not watch.errors + watch.offsite
 
 
-def test_a_click_on_the_minimax_surface_moves_its_point(lab, page, artifacts) -> None:
+@pytest.mark.parametrize(
+    "name, cell",
+    [("toy_click", TOY), ("surface_click", SURFACE)],
+    ids=["the toy lab adds a point, every view shown", "the minimax surface moves its point"],
+)
+def test_a_click_on_the_plot_changes_what_it_draws(name, cell, lab, page, artifacts) -> None:
     pg, watch = page
-    result = _clicked(pg, lab, artifacts, "surface_click", [SURFACE])
+    result = _clicked(pg, lab, artifacts, name, [cell])
     assert result["changed"], result
     assert not watch.errors + watch.offsite
